@@ -5,8 +5,8 @@
 
 /*
  * Data files compiled into the library, so that an installed binary needs no
- * data directory: every lib/*.yaml (default configuration such as clean's
- * rules) and every sql/*.sql (migrations). Names are relative to the source
+ * data directory: every .yaml file in lib/ (default configuration such as clean's
+ * rules) and every .sql file in sql/ (migrations). Names are relative to the source
  * tree: "lib/clean-rules.yaml", "sql/0001-init.sql".
  */
 struct fp_embedded {

@@ -40,6 +40,10 @@ struct fp_stage {
 	struct fp_writer out;
 	struct fp_stats stats;
 	int failed;            /* an I/O error or the reject limit was hit */
+	int keep_rejects;      /* set by a sink (load): fp_stage_next returns
+				  upstream rejects to the caller instead of
+				  writing them through; bad lines too, as
+				  reject records of this stage */
 };
 
 /*
@@ -56,7 +60,9 @@ void fp_stage_start(struct fp_stage *st);
  * Returns 1 with *rec (new reference) for the next record to process, 0 at
  * the end of input or when the stage must stop (I/O error, reject limit).
  * Rejects from upstream are written through and counted; lines that are not
- * records become rejects of this stage.
+ * records become rejects of this stage. With st->keep_rejects set, both
+ * kinds are returned to the caller instead (fp_record_is_reject() tells
+ * them apart); they are counted here all the same.
  */
 int fp_stage_next(struct fp_stage *st, json_t **rec);
 

@@ -12,15 +12,15 @@
 size_t fp_utf8_valid_prefix(const char *s, size_t len);
 
 /*
- * Cleans `s` in place: each invalid sequence (maximal subpart, as the Unicode
- * standard recommends) becomes U+FFFD and every NUL byte is dropped. Because
- * U+FFFD takes 3 bytes the result can grow: `s` must have room for `cap`
- * bytes; the new length is returned, or (size_t)-1 when `cap` is too small
- * (nothing is changed then). fp_utf8_repair_bound() gives a `cap` that is
- * always enough. `*invalid` and `*nuls` (may be NULL) receive the counts.
+ * Makes a clean copy of `s` when it needs one: each invalid sequence (the
+ * maximal subpart, as the Unicode standard recommends) becomes U+FFFD and
+ * every NUL byte is dropped. Returns 0 when `s` is already clean (*out
+ * NULL), 1 with *out a new NUL-terminated buffer (caller frees) of
+ * *out_len bytes, or -1 when out of memory. `*invalid` and `*nuls` (may be
+ * NULL) receive the counts.
  */
-size_t fp_utf8_repair(char *s, size_t len, size_t cap, size_t *invalid, size_t *nuls);
-size_t fp_utf8_repair_bound(size_t len);
+int fp_utf8_repair(const char *s, size_t len, char **out, size_t *out_len, size_t *invalid,
+		   size_t *nuls);
 
 /* Decodes one code point at `s` (which must be valid UTF-8); returns its
  * length in bytes and stores the code point in *cp. */

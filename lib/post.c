@@ -1,0 +1,165 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "post.h"
+#include "frontmatter.h"
+#include "record.h"
+#include "sha256.h"
+#include "utf8.h"
+#include "banned.h"
+
+void fp_post_opts_init(struct fp_post_opts *opts)
+{
+	opts->max_file = FP_POST_DEFAULT_MAX_FILE;
+	opts->invalid_utf8 = FP_UTF8_REPAIR;
+	fp_yaml_limits_init(&opts->yaml);
+}
+
+/* Reads the whole regular file; *data is new (NUL-terminated). */
+static int slurp(int fd, size_t size, char **data, size_t *len)
+{
+	size_t got = 0;
+	char *buf = malloc(size + 1);
+
+	if (!buf)
+		return -1;
+	while (got < size) {
+		ssize_t n = read(fd, buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return -1;
+		}
+		if (n == 0)
+			break; /* the file shrank while we read it: take what is there */
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*data = buf;
+	*len = got;
+	return 0;
+}
+
+static json_t *source_new(const char *root, const char *rel, const struct stat *st,
+			  const char *data, size_t len)
+{
+	char hex[FP_SHA256_HEX_LEN + 1], mtime[32];
+	struct tm tm;
+
+	fp_sha256_hex(data, len, hex);
+	gmtime_r(&st->st_mtime, &tm);
+	strftime(mtime, sizeof(mtime), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_pack("{s:s, s:s, s:I, s:s, s:s}", "path", rel, "root", root, "bytes",
+			 (json_int_t)len, "mtime", mtime, "sha256", hex);
+}
+
+/*
+ * Git's rule of thumb, made a little more forgiving: a file whose bytes are
+ * more than 1% NUL or more than 10% invalid UTF-8 is not text.
+ */
+static int looks_binary(size_t len, size_t nuls, size_t invalid)
+{
+	return len && (nuls * 100 > len || invalid * 10 > len);
+}
+
+json_t *fp_post_read(const char *root, const char *rel, const char *path,
+		     const struct fp_post_opts *opts, json_t **source, struct fp_error *err)
+{
+	json_t *rec = NULL, *ret = NULL;
+	char *data = NULL, *clean = NULL;
+	const char *text;
+	size_t len = 0, text_len, clean_len, invalid = 0, nuls = 0, body_off;
+	struct stat st;
+	int fd, rc;
+
+	*source = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fp_error_set(err, "read-error", "cannot open: %s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fp_error_set(err, "not-a-file", "not a regular file");
+		goto out;
+	}
+	if ((unsigned long long)st.st_size > opts->max_file) {
+		fp_error_set(err, "file-too-large", "file is %lld bytes, more than --max-file-size %zu",
+			     (long long)st.st_size, opts->max_file);
+		goto out;
+	}
+	if (slurp(fd, (size_t)st.st_size, &data, &len) < 0) {
+		fp_error_set(err, "read-error", "cannot read: %s", strerror(errno));
+		goto out;
+	}
+	*source = source_new(root, rel, &st, data, len);
+	rec = json_object();
+	if (!*source || !rec || json_object_set(rec, "source", *source) < 0 ||
+	    json_object_set_new(rec, "warnings", json_array()) < 0) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto out;
+	}
+
+	text = data;
+	text_len = len;
+	if (text_len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
+		text += 3, text_len -= 3;
+	rc = fp_utf8_repair(text, text_len, &clean, &clean_len, &invalid, &nuls);
+	if (rc < 0) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto out;
+	}
+	if (looks_binary(text_len, nuls, invalid)) {
+		fp_error_set(err, "binary-file", "not a text file (%zu NUL bytes, %zu invalid UTF-8 sequences)",
+			     nuls, invalid);
+		goto out;
+	}
+	if (invalid && opts->invalid_utf8 == FP_UTF8_REJECT) {
+		size_t ok = fp_utf8_valid_prefix(text, text_len);
+		long line = 1;
+		size_t i;
+
+		for (i = 0; i < ok; i++)
+			line += text[i] == '\n';
+		fp_error_set(err, "invalid-utf8", "invalid UTF-8 (%zu sequences)", invalid);
+		fp_error_at(err, NULL, line, 0);
+		goto out;
+	}
+	if (invalid)
+		fp_record_warn(rec, "extract", "invalid-utf8",
+			       "replaced %zu invalid UTF-8 sequences with U+FFFD", invalid);
+	if (nuls)
+		fp_record_warn(rec, "extract", "nul-removed", "removed %zu NUL bytes", nuls);
+	if (rc > 0)
+		text = clean, text_len = clean_len;
+
+	if (fp_frontmatter_parse(text, text_len, &opts->yaml, rec, &body_off, err) < 0)
+		goto out;
+	/* Keep the member order of the README: source, meta, body, warnings. */
+	{
+		json_t *warnings = json_incref(json_object_get(rec, "warnings"));
+
+		json_object_del(rec, "warnings");
+		if (json_object_set_new(rec, "body", json_stringn(text + body_off, text_len - body_off)) < 0 ||
+		    json_object_set_new(rec, "warnings", warnings) < 0) {
+			fp_error_set(err, "out-of-memory", "out of memory");
+			goto out;
+		}
+	}
+	ret = rec;
+	rec = NULL;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (!ret)
+		fp_error_at(err, rel, 0, 0);
+	free(data);
+	free(clean);
+	json_decref(rec);
+	return ret;
+}

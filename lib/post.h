@@ -1,0 +1,46 @@
+#ifndef FP_POST_H
+#define FP_POST_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "error.h"
+#include "yamljson.h"
+
+/*
+ * A post file turned into an extract record:
+ *   {"source": {path, root, bytes, mtime, sha256}, "meta": {...},
+ *    "body": "...", "warnings": [...]}
+ * (README.md, "Record format").
+ */
+
+enum fp_invalid_utf8 {
+	FP_UTF8_REPAIR, /* invalid sequences become U+FFFD, with a warning */
+	FP_UTF8_REJECT, /* the file is rejected */
+};
+
+#define FP_POST_DEFAULT_MAX_FILE ((size_t)64 << 20) /* 64 MiB */
+
+struct fp_post_opts {
+	size_t max_file;                /* larger files are rejected unread */
+	enum fp_invalid_utf8 invalid_utf8;
+	struct fp_yaml_limits yaml;     /* front matter limits */
+};
+
+/* Fills `opts` with the defaults. */
+void fp_post_opts_init(struct fp_post_opts *opts);
+
+/*
+ * Reads the file at `path` (`rel` relative to `root`) into a record.
+ *
+ * Returns a new record, or NULL with err set (err->source is `rel`, err->line
+ * where known) and *source set to a new reference to the source object when
+ * the file could be read (NULL otherwise), for the reject. Reasons:
+ * "read-error", "not-a-file", "file-too-large", "binary-file",
+ * "invalid-utf8" (with FP_UTF8_REJECT), "out-of-memory", and those of
+ * fp_frontmatter_parse().
+ */
+json_t *fp_post_read(const char *root, const char *rel, const char *path,
+		     const struct fp_post_opts *opts, json_t **source, struct fp_error *err);
+
+#endif

@@ -1,0 +1,215 @@
+/*
+ * feedpipe-extract: post files in, one NDJSON record per file out.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "post.h"
+#include "record.h"
+#include "stage.h"
+#include "walk.h"
+#include "banned.h"
+
+enum {
+	OPT_GLOB = FP_OPT_FIRST_STAGE_OPTION,
+	OPT_INVALID_UTF8,
+	OPT_MAX_FILE_SIZE,
+	OPT_MAX_FRONTMATTER,
+	OPT_MAX_YAML_DEPTH,
+	OPT_MAX_YAML_NODES,
+	OPT_ROOT,
+	OPT_SHARD,
+};
+
+static const struct option options[] = {
+	FP_CLI_LONGOPTS,
+	{ "glob", required_argument, NULL, OPT_GLOB },
+	{ "invalid-utf8", required_argument, NULL, OPT_INVALID_UTF8 },
+	{ "max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE },
+	{ "max-frontmatter", required_argument, NULL, OPT_MAX_FRONTMATTER },
+	{ "max-yaml-depth", required_argument, NULL, OPT_MAX_YAML_DEPTH },
+	{ "max-yaml-nodes", required_argument, NULL, OPT_MAX_YAML_NODES },
+	{ "null", no_argument, NULL, '0' },
+	{ "root", required_argument, NULL, OPT_ROOT },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: feedpipe-extract [options] INPUT...\n"
+	      "Reads post files (Markdown with YAML front matter) and writes one NDJSON\n"
+	      "record per file to stdout. INPUT is a file, a directory (walked recursively\n"
+	      "in sorted order) or '-' to read paths from stdin, one per line.\n"
+	      "\n"
+	      "  -0, --null               paths on stdin are NUL-separated (find -print0)\n"
+	      "      --glob PATTERN       take files whose name matches PATTERN in directories\n"
+	      "                           (repeatable; default *.md)\n"
+	      "      --invalid-utf8 MODE  repair (U+FFFD, with a warning; default) or reject\n"
+	      "      --max-file-size SIZE reject larger files unread (default 64M)\n"
+	      "      --max-frontmatter SIZE  reject larger front matter (default 1M)\n"
+	      "      --max-yaml-depth N   reject front matter nested deeper (default 64)\n"
+	      "      --max-yaml-nodes N   reject front matter with more nodes, aliases\n"
+	      "                           expanded (default 100000)\n"
+	      "      --root DIR           report paths of files and stdin paths relative to DIR\n"
+	      "      --shard K/N          take only the files of shard K of N (0 <= K < N)\n"
+	      FP_CLI_COMMON_HELP,
+	      out);
+}
+
+struct run {
+	struct fp_stage st;
+	struct fp_walk walk;
+	struct fp_post_opts post;
+	const char *root;
+};
+
+static int one_file(void *data, const char *root, const char *rel, const char *path,
+		    const struct fp_error *werr)
+{
+	struct run *run = data;
+	struct fp_error err;
+	json_t *rec, *source = NULL;
+
+	run->st.stats.records_in++;
+	fp_error_init(&err);
+	if (werr) {
+		err = *werr;
+		rec = NULL;
+	} else {
+		rec = fp_post_read(root, rel, path, &run->post, &source, &err);
+	}
+	if (rec) {
+		fp_stage_warned(&run->st, (long)json_array_size(json_object_get(rec, "warnings")));
+		run->st.stats.bytes_in += json_integer_value(json_object_get(source, "bytes"));
+		fp_stage_emit(&run->st, rec);
+	} else {
+		json_t *input = source ? json_pack("{s:O}", "source", source)
+				       : json_pack("{s:{s:s, s:s}}", "source", "path", rel, "root", root);
+		fp_stage_reject(&run->st, &err, input);
+		json_decref(input);
+	}
+	json_decref(rec);
+	json_decref(source);
+	return run->st.failed ? -1 : 0;
+}
+
+/* A path named on the command line or on stdin. */
+static int one_input(struct run *run, char *path)
+{
+	struct stat sb;
+	size_t n = strlen(path);
+	const char *root, *rel;
+	char *dir = NULL;
+	int ret;
+
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = '\0';
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return fp_walk_dir(&run->walk, run->root ? run->root : path, one_file, run);
+	/* A file: relative to --root when under it, else to its directory. */
+	if (run->root && !strncmp(path, run->root, strlen(run->root)) &&
+	    path[strlen(run->root)] == '/') {
+		root = run->root;
+		rel = path + strlen(run->root) + 1;
+	} else {
+		const char *slash = strrchr(path, '/');
+		dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
+		root = dir && dir[0] ? dir : "/";
+		rel = slash ? slash + 1 : path;
+	}
+	while (rel[0] == '.' && rel[1] == '/')
+		rel += 2;
+	ret = fp_walk_in_shard(&run->walk, rel) ? one_file(run, root, rel, path, NULL) : 0;
+	free(dir);
+	return ret;
+}
+
+static int stdin_inputs(struct run *run, int delim)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int ret = 0;
+
+	while (!ret && (n = getdelim(&line, &cap, delim, stdin)) > 0) {
+		if (line[n - 1] == delim)
+			line[--n] = '\0';
+		if (n > 0)
+			ret = one_input(run, line);
+	}
+	free(line);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct run run;
+	const char **globs = calloc((size_t)argc + 1, sizeof(*globs));
+	size_t nglobs = 0, size;
+	int opt, delim = '\n', i, rc;
+	long n;
+
+	memset(&run, 0, sizeof(run));
+	fp_stage_init(&run.st, "feedpipe-extract", "extract");
+	fp_post_opts_init(&run.post);
+	while ((opt = getopt_long(argc, argv, FP_CLI_SHORTOPTS "0", options, NULL)) != -1) {
+		if ((rc = fp_cli_option(&run.st.cli, opt, optarg)) != 0) {
+			if (rc < 0)
+				return FP_EXIT_USAGE;
+			continue;
+		}
+		switch (opt) {
+		case 'h': usage(stdout); return FP_EXIT_OK;
+		case 'V': fp_cli_version(&run.st.cli); return FP_EXIT_OK;
+		case '0': delim = '\0'; break;
+		case OPT_GLOB: globs[nglobs++] = optarg; break;
+		case OPT_ROOT: run.root = optarg; break;
+		case OPT_INVALID_UTF8:
+			if (!strcmp(optarg, "repair") || !strcmp(optarg, "reject")) {
+				run.post.invalid_utf8 = optarg[2] == 'p' ? FP_UTF8_REPAIR : FP_UTF8_REJECT;
+				break;
+			}
+			fp_cli_msg(&run.st.cli, "invalid --invalid-utf8 '%s': expected repair or reject", optarg);
+			return FP_EXIT_USAGE;
+		case OPT_MAX_FILE_SIZE:
+		case OPT_MAX_FRONTMATTER:
+			if (fp_cli_parse_size(optarg, &size) < 0) {
+				fp_cli_msg(&run.st.cli, "invalid size '%s'", optarg);
+				return FP_EXIT_USAGE;
+			}
+			*(opt == OPT_MAX_FILE_SIZE ? &run.post.max_file : &run.post.yaml.max_bytes) = size;
+			break;
+		case OPT_MAX_YAML_DEPTH:
+		case OPT_MAX_YAML_NODES:
+			if (fp_cli_parse_long(optarg, &n) < 0 || n < 1) {
+				fp_cli_msg(&run.st.cli, "invalid number '%s'", optarg);
+				return FP_EXIT_USAGE;
+			}
+			*(opt == OPT_MAX_YAML_DEPTH ? &run.post.yaml.max_depth : &run.post.yaml.max_nodes) = (size_t)n;
+			break;
+		case OPT_SHARD:
+			if (fp_walk_parse_shard(&run.walk, optarg) < 0) {
+				fp_cli_msg(&run.st.cli, "invalid --shard '%s': expected K/N with 0 <= K < N", optarg);
+				return FP_EXIT_USAGE;
+			}
+			break;
+		default: usage(stderr); return FP_EXIT_USAGE;
+		}
+	}
+	if (optind == argc) {
+		fp_cli_msg(&run.st.cli, "no input: name files, directories or '-'");
+		usage(stderr);
+		return FP_EXIT_USAGE;
+	}
+	run.walk.globs = nglobs ? globs : NULL;
+	fp_writer_init(&run.st.out, stdout);
+	for (i = optind; i < argc && !run.st.failed; i++)
+		rc = !strcmp(argv[i], "-") ? stdin_inputs(&run, delim) : one_input(&run, argv[i]);
+	free(globs);
+	return fp_stage_finish(&run.st);
+}
