@@ -31,7 +31,7 @@
  * Returns 0, or -1 with err set and err->line the 1-based line in `text`:
  * "frontmatter-unterminated", "frontmatter-not-mapping", "json-invalid",
  * "yaml-invalid" (nothing readable), "yaml-too-large", "yaml-too-deep",
- * "yaml-too-many-nodes", "yaml-bad-key".
+ * "yaml-too-many-nodes", "yaml-recursive-alias", "yaml-bad-key".
  */
 int fp_frontmatter_parse(const char *text, size_t len, const struct fp_yaml_limits *lim,
 			 json_t *rec, size_t *body_off, struct fp_error *err);

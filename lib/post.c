@@ -60,12 +60,15 @@ static json_t *source_new(const char *root, const char *rel, const struct stat *
 }
 
 /*
- * Git's rule of thumb, made a little more forgiving: a file whose bytes are
- * more than 1% NUL or more than 10% invalid UTF-8 is not text.
+ * A file is not text when more than a tenth of it is NUL bytes or invalid
+ * UTF-8 (and that is more than a handful of bytes): a stray NUL or a few
+ * mis-encoded characters in a post are repaired instead.
  */
 static int looks_binary(size_t len, size_t nuls, size_t invalid)
 {
-	return len && (nuls * 100 > len || invalid * 10 > len);
+	size_t bad = nuls + invalid;
+
+	return bad > 8 && bad * 10 > len;
 }
 
 json_t *fp_post_read(const char *root, const char *rel, const char *path,

@@ -107,6 +107,9 @@ static int is_float(const char *s, size_t len)
 	size_t i = (len && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
 	size_t digits = 0;
 
+	/* Leading zeros ("007") stay strings, as for integers. */
+	if (len - i > 1 && s[i] == '0' && s[i + 1] != '.')
+		return 0;
 	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
 		digits++;
 	if (i < len && s[i] == '.')
@@ -297,7 +300,8 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 		struct anchor *a = anchor_find(b, ev->data.alias.anchor);
 
 		if (!a || !a->nodes) {
-			fp_error_set(b->err, "yaml-invalid", a ? "recursive alias '%s'" : "unknown alias '%s'",
+			fp_error_set(b->err, a ? "yaml-recursive-alias" : "yaml-invalid",
+				     a ? "recursive alias '%s'" : "unknown alias '%s'",
 				     (const char *)ev->data.alias.anchor);
 			at_mark(b->err, &ev->start_mark);
 			return -1;

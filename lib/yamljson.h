@@ -12,7 +12,8 @@
  *
  * Typing follows the YAML 1.2 core schema for plain scalars: null, ~ and
  * the empty scalar are null; true/false (any case) booleans; decimal, 0x and
- * 0o integers; decimal floats, .inf and .nan floats. Quoted scalars, block
+ * 0o integers (no leading zeros: "007" stays a string); decimal floats
+ * (.inf and .nan stay strings: JSON has no such numbers). Quoted scalars, block
  * scalars, timestamps and everything else are strings. Explicit tags !!str,
  * !!int, !!float, !!bool and !!null are honoured. Mapping keys become
  * strings; a later duplicate key replaces the earlier one.
@@ -39,8 +40,9 @@ void fp_yaml_limits_init(struct fp_yaml_limits *lim);
  *
  * Returns a new reference, or NULL with err set: reason "yaml-invalid"
  * (syntax; err->line/column are 1-based within `buf`), "yaml-too-large",
- * "yaml-too-deep", "yaml-too-many-nodes" (alias expansion over the limit)
- * or "yaml-bad-key" (a key that is a mapping or a sequence).
+ * "yaml-too-deep", "yaml-too-many-nodes" (alias expansion over the limit),
+ * "yaml-recursive-alias" (an alias inside its own anchor) or "yaml-bad-key"
+ * (a key that is a mapping or a sequence).
  */
 json_t *fp_yaml_parse(const char *buf, size_t len, const struct fp_yaml_limits *lim,
 		      struct fp_error *err);
