@@ -247,7 +247,14 @@ int fp_stage_finish(struct fp_stage *st)
 		fp_cli_msg(&st->cli, "%ld records in, %ld out, %ld rejected, %ld rejects passed through",
 			   st->stats.records_in, st->stats.records_out, st->stats.rejects,
 			   st->stats.rejects_passed);
+	fp_stage_release(st);
+	return code;
+}
+
+void fp_stage_release(struct fp_stage *st)
+{
+	if (!st)
+		return;
 	fp_reader_release(&st->in);
 	fp_stats_release(&st->stats);
-	return code;
 }

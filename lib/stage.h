@@ -85,6 +85,13 @@ void fp_stage_warned(struct fp_stage *st, long n);
  */
 int fp_stage_finish(struct fp_stage *st);
 
+/*
+ * Frees what fp_stage_init() and fp_stage_start() set up, without flushing
+ * or reporting: for leaving early (usage errors). Accepts NULL.
+ * fp_stage_finish() calls it.
+ */
+void fp_stage_release(struct fp_stage *st);
+
 /* fp_stats_* are shared with feedpipe-extract, which has no input stream. */
 void fp_stats_init(struct fp_stats *s);
 void fp_stats_release(struct fp_stats *s);

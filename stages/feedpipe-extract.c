@@ -39,6 +39,16 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static const char *argv_option_name(int opt)
+{
+	const struct option *o;
+
+	for (o = options; o->name; o++)
+		if (o->val == opt)
+			return o->name;
+	return "option";
+}
+
 static void usage(FILE *out)
 {
 	fputs("usage: feedpipe-extract [options] INPUT...\n"
@@ -146,13 +156,52 @@ static int stdin_inputs(struct run *run, int delim)
 	return ret;
 }
 
+/* The options that take a value to check. Returns 0, or -1 (message printed). */
+static int stage_option(struct run *run, int opt, const char *arg)
+{
+	const char *hint = "expected a size such as 64M";
+	size_t size;
+	long n;
+
+	switch (opt) {
+	case OPT_INVALID_UTF8:
+		hint = "expected repair or reject";
+		if (strcmp(arg, "repair") && strcmp(arg, "reject"))
+			break;
+		run->post.invalid_utf8 = !strcmp(arg, "repair") ? FP_UTF8_REPAIR : FP_UTF8_REJECT;
+		return 0;
+	case OPT_MAX_FILE_SIZE:
+	case OPT_MAX_FRONTMATTER:
+		if (fp_cli_parse_size(arg, &size) < 0 || size == 0)
+			break;
+		*(opt == OPT_MAX_FILE_SIZE ? &run->post.max_file : &run->post.yaml.max_bytes) = size;
+		return 0;
+	case OPT_MAX_YAML_DEPTH:
+	case OPT_MAX_YAML_NODES:
+		hint = "expected a positive number";
+		if (fp_cli_parse_long(arg, &n) < 0 || n < 1)
+			break;
+		*(opt == OPT_MAX_YAML_DEPTH ? &run->post.yaml.max_depth : &run->post.yaml.max_nodes) = (size_t)n;
+		return 0;
+	case OPT_SHARD:
+		hint = "expected K/N with 0 <= K < N";
+		if (fp_walk_parse_shard(&run->walk, arg) < 0)
+			break;
+		return 0;
+	default:
+		usage(stderr);
+		return -1;
+	}
+	fp_cli_msg(&run->st.cli, "invalid --%s '%s': %s", argv_option_name(opt), arg, hint);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct run run;
 	const char **globs = calloc((size_t)argc + 1, sizeof(*globs));
-	size_t nglobs = 0, size;
-	int opt, delim = '\n', i, rc;
-	long n;
+	size_t nglobs = 0;
+	int opt, delim = '\n', i, rc, code = FP_EXIT_USAGE;
 
 	memset(&run, 0, sizeof(run));
 	fp_stage_init(&run.st, "feedpipe-extract", "extract");
@@ -160,56 +209,33 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, FP_CLI_SHORTOPTS "0", options, NULL)) != -1) {
 		if ((rc = fp_cli_option(&run.st.cli, opt, optarg)) != 0) {
 			if (rc < 0)
-				return FP_EXIT_USAGE;
+				goto out;
 			continue;
 		}
 		switch (opt) {
-		case 'h': usage(stdout); return FP_EXIT_OK;
-		case 'V': fp_cli_version(&run.st.cli); return FP_EXIT_OK;
+		case 'h': usage(stdout); code = FP_EXIT_OK; goto out;
+		case 'V': fp_cli_version(&run.st.cli); code = FP_EXIT_OK; goto out;
 		case '0': delim = '\0'; break;
 		case OPT_GLOB: globs[nglobs++] = optarg; break;
 		case OPT_ROOT: run.root = optarg; break;
-		case OPT_INVALID_UTF8:
-			if (!strcmp(optarg, "repair") || !strcmp(optarg, "reject")) {
-				run.post.invalid_utf8 = optarg[2] == 'p' ? FP_UTF8_REPAIR : FP_UTF8_REJECT;
-				break;
-			}
-			fp_cli_msg(&run.st.cli, "invalid --invalid-utf8 '%s': expected repair or reject", optarg);
-			return FP_EXIT_USAGE;
-		case OPT_MAX_FILE_SIZE:
-		case OPT_MAX_FRONTMATTER:
-			if (fp_cli_parse_size(optarg, &size) < 0) {
-				fp_cli_msg(&run.st.cli, "invalid size '%s'", optarg);
-				return FP_EXIT_USAGE;
-			}
-			*(opt == OPT_MAX_FILE_SIZE ? &run.post.max_file : &run.post.yaml.max_bytes) = size;
-			break;
-		case OPT_MAX_YAML_DEPTH:
-		case OPT_MAX_YAML_NODES:
-			if (fp_cli_parse_long(optarg, &n) < 0 || n < 1) {
-				fp_cli_msg(&run.st.cli, "invalid number '%s'", optarg);
-				return FP_EXIT_USAGE;
-			}
-			*(opt == OPT_MAX_YAML_DEPTH ? &run.post.yaml.max_depth : &run.post.yaml.max_nodes) = (size_t)n;
-			break;
-		case OPT_SHARD:
-			if (fp_walk_parse_shard(&run.walk, optarg) < 0) {
-				fp_cli_msg(&run.st.cli, "invalid --shard '%s': expected K/N with 0 <= K < N", optarg);
-				return FP_EXIT_USAGE;
-			}
-			break;
-		default: usage(stderr); return FP_EXIT_USAGE;
+		default:
+			if (stage_option(&run, opt, optarg) < 0)
+				goto out;
 		}
 	}
 	if (optind == argc) {
 		fp_cli_msg(&run.st.cli, "no input: name files, directories or '-'");
 		usage(stderr);
-		return FP_EXIT_USAGE;
+		goto out;
 	}
 	run.walk.globs = nglobs ? globs : NULL;
 	fp_writer_init(&run.st.out, stdout);
 	for (i = optind; i < argc && !run.st.failed; i++)
-		rc = !strcmp(argv[i], "-") ? stdin_inputs(&run, delim) : one_input(&run, argv[i]);
+		!strcmp(argv[i], "-") ? stdin_inputs(&run, delim) : one_input(&run, argv[i]);
 	free(globs);
 	return fp_stage_finish(&run.st);
+out:
+	free(globs);
+	fp_stage_release(&run.st);
+	return code;
 }
