@@ -1,0 +1,84 @@
+#ifndef FP_JSONL_H
+#define FP_JSONL_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "error.h"
+
+/*
+ * The gzipped JSON Lines sink of feedpipe-load: one record per line, one
+ * gzip stream per file (possibly several gzip members, which every gzip
+ * reader concatenates). The only module that talks to zlib.
+ *
+ * Two layouts:
+ *   single file   --out out/articles.jsonl.gz; rejects go to the sibling
+ *                 out/articles.rejects.jsonl.gz
+ *   partitioned   --out-dir DIR: DIR/dt=YYYY-MM-DD/part-NNNNN.jsonl.gz by the
+ *                 UTC date of published_at (dt=__HIVE_DEFAULT_PARTITION__ when
+ *                 there is none), a new part when one reaches `part_bytes`
+ *                 of JSON; rejects go to DIR/rejects.jsonl.gz
+ *
+ * Every file is written under a hidden temporary name in its final
+ * directory (".NAME.tmp.PID", which Hive-style readers skip), and is closed,
+ * fsynced and renamed (and its directory fsynced) only when complete: after
+ * a crash or a failed write no truncated file carries a final name.
+ */
+
+struct fp_jsonl;
+
+struct fp_jsonl_options {
+	const char *path;  /* --out FILE (borrowed), or NULL */
+	const char *dir;   /* --out-dir DIR (borrowed), or NULL; exactly one of
+			      path and dir */
+	int level;         /* gzip level 0-9; -1: 1 (fastest) */
+	size_t part_bytes; /* uncompressed bytes per part; 0: 256 MiB */
+	int max_open;      /* partitions with an open gzip stream; 0: 16 */
+};
+
+struct fp_jsonl_counts {
+	long long records;  /* articles written */
+	long long rejects;  /* rejects written */
+	long long files;    /* files completed (renamed to their final name) */
+	unsigned long long bytes; /* uncompressed bytes written */
+};
+
+/* Fills `opt` with the defaults (no path, no dir). */
+void fp_jsonl_options_init(struct fp_jsonl_options *opt);
+
+/*
+ * Creates the sink: checks the options and creates DIR when missing. No
+ * file is created yet. Returns a new sink, or NULL with err set
+ * ("jsonl-options", "mkdir-error", "out-of-memory").
+ */
+struct fp_jsonl *fp_jsonl_open(const struct fp_jsonl_options *opt, struct fp_error *err);
+
+/*
+ * Writes an article. `rec` (borrowed) chooses the partition (its
+ * published_at); `line` of `len` bytes (borrowed, without newline) is
+ * written as it is when not NULL, else `rec` is serialized. Returns 0, or -1
+ * with reason "write-error" (the sink is then unusable but fp_jsonl_free()).
+ */
+int fp_jsonl_put(struct fp_jsonl *j, const json_t *rec, const char *line, size_t len,
+		 struct fp_error *err);
+
+/* Writes a reject record (borrowed) to the rejects file. As fp_jsonl_put(). */
+int fp_jsonl_put_reject(struct fp_jsonl *j, const json_t *rej, const char *line, size_t len,
+			struct fp_error *err);
+
+/*
+ * Completes every file: gzip trailer, fsync, rename to the final name, fsync
+ * of the directories. The rejects file is always written, empty when there
+ * were none, so that it never survives from an earlier run. Returns 0, or -1
+ * ("write-error"); files not completed are removed.
+ */
+int fp_jsonl_close(struct fp_jsonl *j, struct fp_error *err);
+
+/* The counts so far (borrowed). */
+const struct fp_jsonl_counts *fp_jsonl_counts(const struct fp_jsonl *j);
+
+/* Frees the sink. Files not completed by fp_jsonl_close() are removed: the
+ * way to abandon the output after an error or a signal. Accepts NULL. */
+void fp_jsonl_free(struct fp_jsonl *j);
+
+#endif

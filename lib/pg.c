@@ -1,0 +1,1435 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "embedded.h"
+#include "pg.h"
+#include "record.h"
+#include "sha256.h"
+#include "utf8.h"
+#include "banned.h"
+
+/*
+ * Outline. Each record becomes one line of COPY text (format text: tab
+ * separated, \N for NULL, backslash escapes) in one of two buffers: articles
+ * and rejects. A full batch is sent in one transaction:
+ *
+ *	BEGIN; COPY pg_temp.fp_stage ...; COPY pg_temp.fp_stage_rejects ...;
+ *	upsert articles (DISTINCT ON (id) ORDER BY id, seq DESC: the last
+ *	duplicate wins, rows in id order so concurrent loaders cannot
+ *	deadlock); replace the images of the rows that changed; insert new
+ *	rejects; add the batch's counts to load_runs WHERE batches = N;
+ *	COMMIT
+ *
+ * The staging tables are ON COMMIT DELETE ROWS temporary tables, made once
+ * per connection. load_runs.batches numbers the committed batches: after a
+ * lost connection (even one lost during COMMIT, when we cannot know whether
+ * it committed), the sink reconnects and looks at that number to decide
+ * whether to redo the batch. The counts are read back from load_runs, so
+ * they are exact even then.
+ */
+
+#define DEFAULT_BATCH_ROWS 1000
+#define DEFAULT_BATCH_BYTES ((size_t)32 << 20)
+#define DEFAULT_RETRIES 8
+#define DEFAULT_BACKOFF 0.25
+#define MAX_BACKOFF 8.0
+
+struct buf {
+	char *data;
+	size_t len, cap;
+	int oom;
+};
+
+struct fp_pg {
+	struct fp_pg_options opt;
+	PGconn *conn;
+	char *password;     /* to redact from every message, or NULL */
+	char *schema_ident; /* quoted identifier */
+	long long run_id;
+	struct buf art, rej; /* COPY text of the batch */
+	struct buf scratch;
+	size_t n_art, n_rej;
+	long long seq;
+	struct fp_pg_counts counts;
+	int broken;
+};
+
+/* Columns of the articles staging table, in COPY order. */
+static const char *const article_columns =
+	"seq, id, title, author, topic, site, feed, categories, published_at, published_raw, "
+	"image, thumbnail, comments, editor, original_title, lang, html, text, chars, images, "
+	"links, embeds, content_hash, source_path, source_root, source_bytes, source_mtime, "
+	"source_sha256, warnings";
+
+static const char *const reject_columns =
+	"seq, record_sha256, stage, reason, message, file, line, col, record_no, source_path, "
+	"record";
+
+/* ---- byte buffer -------------------------------------------------------- */
+
+static int buf_grow(struct buf *b, size_t extra)
+{
+	size_t want;
+	char *p;
+
+	if (b->oom)
+		return -1;
+	if (b->len + extra + 1 <= b->cap)
+		return 0;
+	want = b->cap ? b->cap : 4096;
+	while (want < b->len + extra + 1)
+		want *= 2;
+	p = realloc(b->data, want);
+	if (!p) {
+		b->oom = 1;
+		return -1;
+	}
+	b->data = p;
+	b->cap = want;
+	return 0;
+}
+
+static void buf_add(struct buf *b, const char *s, size_t len)
+{
+	if (buf_grow(b, len) < 0)
+		return;
+	memcpy(b->data + b->len, s, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+}
+
+static void buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static void buf_addc(struct buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+static void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void buf_addf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || buf_grow(b, (size_t)n) < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+static void buf_release(struct buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+static void buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+/*
+ * Appends `s` as a field of COPY text format: backslash, newline, carriage
+ * return and tab are escaped, so no byte of the value can end the field, the
+ * row or the data (a value "\." arrives as "\\.").
+ */
+static void copy_escape(struct buf *b, const char *s, size_t len)
+{
+	size_t i, start = 0;
+
+	for (i = 0; i < len; i++) {
+		const char *esc;
+
+		switch (s[i]) {
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		default: continue;
+		}
+		buf_add(b, s + start, i - start);
+		buf_add(b, esc, 2);
+		start = i + 1;
+	}
+	buf_add(b, s + start, len - start);
+}
+
+/* ---- messages ----------------------------------------------------------- */
+
+/* Replaces every occurrence of the password in `text` by "***", in place. */
+static void redact(const char *password, char *text, size_t size)
+{
+	size_t plen;
+	char *p;
+
+	if (!password || !*password)
+		return;
+	plen = strlen(password);
+	while ((p = strstr(text, password))) {
+		size_t tail = strlen(p + plen);
+
+		if (plen >= 3) {
+			memcpy(p, "***", 3);
+			memmove(p + 3, p + plen, tail + 1);
+		} else {
+			/* Make room for "***" when the password is shorter. */
+			size_t used = (size_t)(p - text);
+			if (used + 3 + tail + 1 > size)
+				tail = size - used - 4;
+			memmove(p + 3, p + plen, tail);
+			memcpy(p, "***", 3);
+			p[3 + tail] = '\0';
+		}
+	}
+}
+
+/* libpq's message for the connection or result: one line, redacted. */
+static void set_pg_error(struct fp_pg *pg, struct fp_error *err, const char *reason,
+			 const char *what, const PGresult *res)
+{
+	char text[FP_ERROR_TEXT_MAX];
+	const char *msg = res ? PQresultErrorMessage(res) : "";
+	size_t i;
+
+	if (!msg || !*msg)
+		msg = pg->conn ? PQerrorMessage(pg->conn) : "no connection";
+	snprintf(text, sizeof(text), "%s", msg);
+	for (i = 0; text[i]; i++)
+		if (text[i] == '\n' || text[i] == '\t')
+			text[i] = ' ';
+	while (i > 0 && text[i - 1] == ' ')
+		text[--i] = '\0';
+	redact(pg->password, text, sizeof(text));
+	fp_error_set(err, reason, "%s: %s", what, text);
+}
+
+char *fp_pg_describe(const char *conninfo, char *buf, size_t size)
+{
+	const char *user = getenv("PGUSER"), *host = getenv("PGHOST");
+	const char *port = getenv("PGPORT"), *db = getenv("PGDATABASE");
+	PQconninfoOption *opts = NULL, *o;
+	char *msg = NULL;
+
+	if (conninfo && *conninfo) {
+		opts = PQconninfoParse(conninfo, &msg);
+		if (!opts) {
+			PQfreemem(msg);
+			snprintf(buf, size, "(invalid connection string)");
+			return buf;
+		}
+		for (o = opts; o->keyword; o++) {
+			if (!o->val || !*o->val)
+				continue;
+			if (!strcmp(o->keyword, "user"))
+				user = o->val;
+			else if (!strcmp(o->keyword, "host"))
+				host = o->val;
+			else if (!strcmp(o->keyword, "port"))
+				port = o->val;
+			else if (!strcmp(o->keyword, "dbname"))
+				db = o->val;
+		}
+	}
+	snprintf(buf, size, "%s%s%s%s%s/%s", user ? user : "", user ? "@" : "",
+		 host ? host : "localhost", port ? ":" : "", port ? port : "", db ? db : "");
+	PQconninfoFree(opts);
+	return buf;
+}
+
+/* ---- connection --------------------------------------------------------- */
+
+static int is_interrupted(const struct fp_pg *pg)
+{
+	return pg->opt.interrupted && *pg->opt.interrupted;
+}
+
+/* Sleeps `seconds` in small steps; returns -1 early when interrupted. */
+static int pause_for(const struct fp_pg *pg, double seconds)
+{
+	while (seconds > 0) {
+		double step = seconds < 0.05 ? seconds : 0.05;
+		struct timespec ts = { 0, (long)(step * 1e9) };
+
+		if (is_interrupted(pg))
+			return -1;
+		nanosleep(&ts, NULL);
+		seconds -= step;
+	}
+	return is_interrupted(pg) ? -1 : 0;
+}
+
+/*
+ * True when a failure may be cured by reconnecting: the connection is gone,
+ * the server is shutting down or starting, or a transaction was chosen as a
+ * deadlock or serialization victim.
+ */
+static int transient(const struct fp_pg *pg, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK)
+		return 1;
+	if (!state)
+		return res == NULL;
+	return !strncmp(state, "08", 2) || !strncmp(state, "57P", 3) ||
+	       !strncmp(state, "53", 2) || !strcmp(state, "40001") || !strcmp(state, "40P01");
+}
+
+/* Runs `sql` (one or more statements); keeps the last tuples result in *out
+ * when out is not NULL. Returns 0, or -1 with *failed the failing result. */
+static int run(struct fp_pg *pg, const char *sql, PGresult **out, PGresult **failed)
+{
+	PGresult *res;
+	int ret = 0;
+
+	if (out)
+		*out = NULL;
+	*failed = NULL;
+	if (!PQsendQuery(pg->conn, sql))
+		return -1;
+	while ((res = PQgetResult(pg->conn))) {
+		ExecStatusType st = PQresultStatus(res);
+
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
+			if (!*failed)
+				*failed = res;
+			else
+				PQclear(res);
+			ret = -1;
+		} else if (st == PGRES_TUPLES_OK && out && ret == 0) {
+			PQclear(*out);
+			*out = res;
+		} else {
+			PQclear(res);
+		}
+	}
+	if (ret < 0 && out) {
+		PQclear(*out);
+		*out = NULL;
+	}
+	if (ret == 0 && PQstatus(pg->conn) != CONNECTION_OK)
+		ret = -1;
+	return ret;
+}
+
+/* run() that reports its failure as `reason` and tells whether it is
+ * transient: returns 0, -1 (transient) or -2 (permanent). */
+static int run_checked(struct fp_pg *pg, const char *sql, PGresult **out, const char *what,
+		       struct fp_error *err)
+{
+	PGresult *failed;
+	int tr;
+
+	if (run(pg, sql, out, &failed) == 0)
+		return 0;
+	tr = transient(pg, failed);
+	set_pg_error(pg, err, tr ? "db-unavailable" : "db-error", what, failed);
+	PQclear(failed);
+	return tr ? -1 : -2;
+}
+
+static void disconnect(struct fp_pg *pg)
+{
+	if (pg->conn)
+		PQfinish(pg->conn);
+	pg->conn = NULL;
+}
+
+static void ignore_notice(void *arg, const PGresult *res)
+{
+	(void)arg;
+	(void)res;
+}
+
+/* One connection attempt, with the session set up for loading: search_path,
+ * lz4 for the staging tables where the server has it. */
+static int connect_once(struct fp_pg *pg, struct fp_error *err)
+{
+	const char *keys[] = { "fallback_application_name", "dbname", NULL };
+	const char *vals[] = { "feedpipe-load", pg->opt.conninfo, NULL };
+	PGresult *failed;
+	struct buf sql = { 0 };
+	int ret = -1;
+
+	disconnect(pg);
+	pg->conn = PQconnectdbParams(keys, vals, 1);
+	if (!pg->conn) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		return -1;
+	}
+	if (PQstatus(pg->conn) != CONNECTION_OK) {
+		set_pg_error(pg, err, "db-connect", "cannot connect", NULL);
+		goto out;
+	}
+	PQsetNoticeReceiver(pg->conn, ignore_notice, NULL);
+	buf_addf(&sql, "SET search_path TO %s", pg->schema_ident);
+	if (sql.oom || run_checked(pg, sql.data, NULL, "cannot set search_path", err) < 0)
+		goto out;
+	if (run(pg, "SET default_toast_compression = 'lz4'", NULL, &failed) < 0)
+		PQclear(failed); /* older server or no lz4: keep the default */
+	ret = 0;
+out:
+	buf_release(&sql);
+	if (ret < 0)
+		disconnect(pg);
+	return ret;
+}
+
+static double backoff_delay(const struct fp_pg *pg, int attempt)
+{
+	double d = pg->opt.backoff;
+
+	while (attempt-- > 0 && d < MAX_BACKOFF)
+		d *= 2;
+	return d < MAX_BACKOFF ? d : MAX_BACKOFF;
+}
+
+/* Connects, retrying with backoff. */
+static int connect_retrying(struct fp_pg *pg, struct fp_error *err)
+{
+	int attempt;
+
+	for (attempt = 0;; attempt++) {
+		struct fp_error e;
+
+		fp_error_init(&e);
+		if (connect_once(pg, &e) == 0)
+			return 0;
+		if (attempt >= pg->opt.retries) {
+			fp_error_set(err, "db-connect", "%s", e.text);
+			return -1;
+		}
+		if (pause_for(pg, backoff_delay(pg, attempt)) < 0) {
+			fp_error_set(err, "interrupted", "interrupted");
+			return -1;
+		}
+	}
+}
+
+/* ---- migrations --------------------------------------------------------- */
+
+/* Appends `s` as a SQL string literal. */
+static void add_literal(struct buf *b, const char *s)
+{
+	buf_addc(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			buf_addc(b, '\'');
+		buf_addc(b, *s);
+	}
+	buf_addc(b, '\'');
+}
+
+static int migrate(struct fp_pg *pg, struct fp_error *err)
+{
+	const struct fp_embedded *e;
+	struct buf sql = { 0 };
+	PGresult *res = NULL;
+	int ret = -1;
+
+	buf_adds(&sql, "BEGIN; SELECT pg_advisory_xact_lock(hashtext('feedpipe-migrate:' || ");
+	add_literal(&sql, pg->opt.schema);
+	buf_adds(&sql, "));\n");
+	/* CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when
+	 * the schema exists: look first. */
+	buf_adds(&sql, "DO $fp$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ");
+	add_literal(&sql, pg->opt.schema);
+	buf_addf(&sql, ") THEN CREATE SCHEMA %s; END IF; END $fp$;\n", pg->schema_ident);
+	buf_adds(&sql, "CREATE TABLE IF NOT EXISTS feedpipe_migrations (version text PRIMARY KEY,"
+		       " name text NOT NULL, sha256 text NOT NULL,"
+		       " applied_at timestamptz NOT NULL DEFAULT now());\n"
+		       "SELECT version FROM feedpipe_migrations ORDER BY 1");
+	if (sql.oom || run_checked(pg, sql.data, &res, "cannot prepare migrations", err) < 0)
+		goto out;
+	for (e = fp_embedded_files; e->name; e++) {
+		const char *base = e->name + 4;
+		char version[32], hex[FP_SHA256_HEX_LEN + 1];
+		size_t vlen = strcspn(base, "-.");
+		int i, done = 0;
+
+		if (strncmp(e->name, "sql/", 4) || vlen == 0 || vlen >= sizeof(version))
+			continue;
+		memcpy(version, base, vlen);
+		version[vlen] = '\0';
+		for (i = 0; i < PQntuples(res); i++)
+			if (!strcmp(PQgetvalue(res, i, 0), version))
+				done = 1;
+		if (done)
+			continue;
+		fp_sha256_hex(e->data, e->len, hex);
+		buf_reset(&sql);
+		buf_add(&sql, e->data, e->len);
+		buf_adds(&sql, "\n;INSERT INTO feedpipe_migrations (version, name, sha256) VALUES (");
+		add_literal(&sql, version);
+		buf_addc(&sql, ',');
+		add_literal(&sql, base);
+		buf_addc(&sql, ',');
+		add_literal(&sql, hex);
+		buf_adds(&sql, ")");
+		if (sql.oom ||
+		    run_checked(pg, sql.data, NULL, "cannot apply migration", err) < 0) {
+			fp_error_set(err, "out-of-memory", "out of memory");
+			fp_error_at(err, e->name, 0, 0);
+			goto out;
+		}
+	}
+	if (run_checked(pg, "COMMIT", NULL, "cannot commit migrations", err) < 0)
+		goto out;
+	ret = 0;
+out:
+	PQclear(res);
+	buf_release(&sql);
+	if (ret < 0 && pg->conn && PQstatus(pg->conn) == CONNECTION_OK) {
+		PGresult *failed;
+
+		if (run(pg, "ROLLBACK", NULL, &failed) < 0)
+			PQclear(failed);
+	}
+	return ret;
+}
+
+/* ---- load run ----------------------------------------------------------- */
+
+/* Appends `s` as an element of a text[] literal: double-quoted, with
+ * backslash and double quote escaped. */
+static void array_elem(struct buf *b, const char *s, size_t len)
+{
+	size_t i;
+
+	buf_addc(b, '"');
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			buf_addc(b, '\\');
+		buf_addc(b, s[i]);
+	}
+	buf_addc(b, '"');
+}
+
+static int start_run(struct fp_pg *pg, struct fp_error *err)
+{
+	const char *params[3];
+	char host[256] = "";
+	struct buf args = { 0 };
+	PGresult *res;
+	int i, ret = -1;
+
+	gethostname(host, sizeof(host) - 1);
+	buf_addc(&args, '{');
+	for (i = 0; i < pg->opt.argc; i++) {
+		char arg[1024];
+
+		snprintf(arg, sizeof(arg), "%s", pg->opt.argv[i]);
+		/* A connection string among the arguments is described, not
+		 * recorded: it may hold a password. */
+		if (pg->opt.conninfo[0] && strstr(arg, pg->opt.conninfo)) {
+			char desc[512];
+
+			fp_pg_describe(pg->opt.conninfo, desc, sizeof(desc));
+			snprintf(arg, sizeof(arg), "%s%s", strncmp(arg, "--pg=", 5) ? "" : "--pg=",
+				 desc);
+		}
+		redact(pg->password, arg, sizeof(arg));
+		if (i)
+			buf_addc(&args, ',');
+		array_elem(&args, arg, strlen(arg));
+	}
+	buf_addc(&args, '}');
+	if (args.oom) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto out;
+	}
+	params[0] = host;
+	params[1] = pg->opt.version ? pg->opt.version : "";
+	params[2] = args.data;
+	res = PQexecParams(pg->conn,
+			   "INSERT INTO load_runs (host, version, arguments) VALUES ($1, $2, $3)"
+			   " RETURNING id",
+			   3, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		set_pg_error(pg, err, "db-error", "cannot start load run", res);
+		PQclear(res);
+		goto out;
+	}
+	pg->run_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	ret = 0;
+out:
+	buf_release(&args);
+	return ret;
+}
+
+/* The staging tables of this session (again after each reconnect). */
+static int prepare_session(struct fp_pg *pg, struct fp_error *err)
+{
+	struct buf sql = { 0 };
+	int ret;
+
+	buf_adds(&sql, "CREATE TEMP TABLE IF NOT EXISTS fp_stage ON COMMIT DELETE ROWS AS"
+		       " SELECT 0::bigint AS ");
+	buf_adds(&sql, article_columns);
+	buf_adds(&sql, " FROM articles WITH NO DATA;"
+		       "CREATE TEMP TABLE IF NOT EXISTS fp_stage_rejects (seq bigint,"
+		       " record_sha256 text, stage text, reason text, message text, file text,"
+		       " line bigint, col bigint, record_no bigint, source_path text, record jsonb)"
+		       " ON COMMIT DELETE ROWS;"
+		       "CREATE TEMP TABLE IF NOT EXISTS fp_changed (id text, inserted boolean)"
+		       " ON COMMIT DELETE ROWS;");
+	if (sql.oom) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		buf_release(&sql);
+		return -2;
+	}
+	ret = run_checked(pg, sql.data, NULL, "cannot create staging tables", err);
+	buf_release(&sql);
+	return ret;
+}
+
+/* ---- records to COPY rows ----------------------------------------------- */
+
+/* A string that PostgreSQL will take: no NUL, valid UTF-8. */
+static int clean_string(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v);
+
+	return memchr(s, '\0', len) == NULL && fp_utf8_valid_prefix(s, len) == len;
+}
+
+/* True when every string (and key) inside `v` is clean. */
+static int clean_tree(const json_t *v)
+{
+	const char *key;
+	json_t *m;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return clean_string(v);
+	case JSON_ARRAY:
+		json_array_foreach(v, i, m)
+			if (!clean_tree(m))
+				return 0;
+		return 1;
+	case JSON_OBJECT:
+		json_object_foreach((json_t *)v, key, m)
+			if (fp_utf8_valid_prefix(key, strlen(key)) != strlen(key) || !clean_tree(m))
+				return 0;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+static int invalid(struct fp_error *err, const char *member, const char *what)
+{
+	fp_error_set(err, "article-invalid", "member '%s' %s", member, what);
+	return -1;
+}
+
+/* Appends the string member `key` (NULL allowed when `nullable`). */
+static int put_string(struct buf *b, const json_t *rec, const char *key, int nullable,
+		      struct fp_error *err)
+{
+	const json_t *v = json_object_get(rec, key);
+
+	if (!v || json_is_null(v)) {
+		if (!nullable)
+			return invalid(err, key, v ? "is null" : "is missing");
+		buf_add(b, "\\N", 2);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return invalid(err, key, "is not a string");
+	if (!clean_string(v))
+		return invalid(err, key, "holds NUL or invalid UTF-8");
+	copy_escape(b, json_string_value(v), json_string_length(v));
+	return 0;
+}
+
+static int leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Checks "YYYY-MM-DDTHH:MM:SSZ" strictly, so that the server cannot refuse
+ * it (and with it the whole batch). */
+static int valid_timestamp(const char *s, size_t len)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const char pattern[] = "dddd-dd-ddTdd:dd:ddZ";
+	int y, mo, d, h, mi, sec;
+	size_t i;
+
+	if (len != sizeof(pattern) - 1)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (pattern[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pattern[i])
+			return 0;
+	y = atoi(s);
+	mo = atoi(s + 5);
+	d = atoi(s + 8);
+	h = atoi(s + 11);
+	mi = atoi(s + 14);
+	sec = atoi(s + 17);
+	if (y < 1 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59)
+		return 0;
+	return d <= mdays[mo - 1] + (mo == 2 && leap(y));
+}
+
+static int put_timestamp(struct buf *b, const json_t *obj, const char *key, struct fp_error *err)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!v || json_is_null(v)) {
+		buf_add(b, "\\N", 2);
+		return 0;
+	}
+	if (!json_is_string(v) || !valid_timestamp(json_string_value(v), json_string_length(v)))
+		return invalid(err, key, "is not a timestamp YYYY-MM-DDTHH:MM:SSZ");
+	buf_add(b, json_string_value(v), json_string_length(v));
+	return 0;
+}
+
+/* An array of strings as a text[] literal. */
+static int put_string_array(struct fp_pg *pg, struct buf *b, const json_t *rec, const char *key,
+			    struct fp_error *err)
+{
+	const json_t *v = json_object_get(rec, key), *m;
+	size_t i;
+
+	if (!json_is_array(v))
+		return invalid(err, key, "is not an array");
+	buf_reset(&pg->scratch);
+	buf_addc(&pg->scratch, '{');
+	json_array_foreach(v, i, m) {
+		if (!json_is_string(m))
+			return invalid(err, key, "holds a non-string");
+		if (!clean_string(m))
+			return invalid(err, key, "holds NUL or invalid UTF-8");
+		if (i)
+			buf_addc(&pg->scratch, ',');
+		array_elem(&pg->scratch, json_string_value(m), json_string_length(m));
+	}
+	buf_addc(&pg->scratch, '}');
+	copy_escape(b, pg->scratch.data, pg->scratch.len);
+	return 0;
+}
+
+/* A nested value as jsonb text. */
+static int put_json(struct buf *b, const json_t *v, const char *key, json_type type,
+		    struct fp_error *err)
+{
+	char *text;
+
+	if (!v || json_typeof(v) != type)
+		return invalid(err, key, type == JSON_ARRAY ? "is not an array" : "is not an object");
+	if (!clean_tree(v))
+		return invalid(err, key, "holds NUL or invalid UTF-8");
+	text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!text) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		return -1;
+	}
+	copy_escape(b, text, strlen(text));
+	free(text);
+	return 0;
+}
+
+static int is_hex(const char *s, size_t len, size_t want)
+{
+	size_t i;
+
+	if (!s || len != want)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* The images must fit article_images: objects with a string src. */
+static int check_images(const json_t *images, struct fp_error *err)
+{
+	const json_t *m, *alt;
+	size_t i;
+
+	json_array_foreach(images, i, m) {
+		alt = json_object_get(m, "alt");
+		if (!json_is_object(m) || !json_is_string(json_object_get(m, "src")) ||
+		    (alt && !json_is_null(alt) && !json_is_string(alt)))
+			return invalid(err, "images", "holds an image without a string src");
+	}
+	return 0;
+}
+
+/* Appends the COPY row of an article to pg->art. On -1 the buffer is
+ * restored to what it was. */
+static int article_row(struct fp_pg *pg, const json_t *rec, struct fp_error *err)
+{
+	static const char *const nullable_strings[] = { "author", "topic", "site", "feed", NULL };
+	static const char *const nullable_strings2[] = { "image", "thumbnail", NULL };
+	struct buf *b = &pg->art;
+	size_t start = b->len;
+	const json_t *v, *source;
+	int i;
+
+#define TAB buf_addc(b, '\t')
+	v = json_object_get(rec, "id");
+	if (!json_is_string(v) || !is_hex(json_string_value(v), json_string_length(v), 16)) {
+		invalid(err, "id", "is not 16 lowercase hex digits");
+		goto fail;
+	}
+	buf_addf(b, "%lld\t", ++pg->seq);
+	buf_add(b, json_string_value(v), 16);
+	TAB;
+	if (put_string(b, rec, "title", 0, err) < 0)
+		goto fail;
+	for (i = 0; nullable_strings[i]; i++) {
+		TAB;
+		if (put_string(b, rec, nullable_strings[i], 1, err) < 0)
+			goto fail;
+	}
+	TAB;
+	if (put_string_array(pg, b, rec, "categories", err) < 0)
+		goto fail;
+	TAB;
+	if (put_timestamp(b, rec, "published_at", err) < 0)
+		goto fail;
+	TAB;
+	if (put_string(b, rec, "published_raw", 1, err) < 0)
+		goto fail;
+	for (i = 0; nullable_strings2[i]; i++) {
+		TAB;
+		if (put_string(b, rec, nullable_strings2[i], 1, err) < 0)
+			goto fail;
+	}
+	TAB;
+	v = json_object_get(rec, "comments");
+	if (!v || json_is_null(v))
+		buf_add(b, "\\N", 2);
+	else if (json_is_boolean(v))
+		buf_addc(b, json_is_true(v) ? 't' : 'f');
+	else {
+		invalid(err, "comments", "is not a boolean");
+		goto fail;
+	}
+	TAB;
+	if (put_string(b, rec, "editor", 1, err) < 0)
+		goto fail;
+	TAB;
+	if (put_string(b, rec, "original_title", 1, err) < 0)
+		goto fail;
+	TAB;
+	if (put_string(b, rec, "lang", 0, err) < 0)
+		goto fail;
+	TAB;
+	if (put_string(b, rec, "html", 0, err) < 0)
+		goto fail;
+	TAB;
+	if (put_string(b, rec, "text", 0, err) < 0)
+		goto fail;
+	TAB;
+	v = json_object_get(rec, "chars");
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > INT32_MAX) {
+		invalid(err, "chars", "is not a non-negative integer");
+		goto fail;
+	}
+	buf_addf(b, "%lld", (long long)json_integer_value(v));
+	TAB;
+	v = json_object_get(rec, "images");
+	if (put_json(b, v, "images", JSON_ARRAY, err) < 0 || check_images(v, err) < 0)
+		goto fail;
+	TAB;
+	if (put_json(b, json_object_get(rec, "links"), "links", JSON_ARRAY, err) < 0)
+		goto fail;
+	TAB;
+	if (put_json(b, json_object_get(rec, "embeds"), "embeds", JSON_ARRAY, err) < 0)
+		goto fail;
+	TAB;
+	v = json_object_get(rec, "content_hash");
+	if (!json_is_string(v) || !is_hex(json_string_value(v), json_string_length(v), 64)) {
+		invalid(err, "content_hash", "is not 64 lowercase hex digits");
+		goto fail;
+	}
+	buf_add(b, json_string_value(v), 64);
+	source = json_object_get(rec, "source");
+	if (source && !json_is_object(source)) {
+		invalid(err, "source", "is not an object");
+		goto fail;
+	}
+	TAB;
+	if (put_string(b, source, "path", 1, err) < 0)
+		goto fail;
+	TAB;
+	if (put_string(b, source, "root", 1, err) < 0)
+		goto fail;
+	TAB;
+	v = json_object_get(source, "bytes");
+	if (json_is_integer(v))
+		buf_addf(b, "%lld", (long long)json_integer_value(v));
+	else
+		buf_add(b, "\\N", 2);
+	TAB;
+	if (put_timestamp(b, source, "mtime", err) < 0)
+		goto fail;
+	TAB;
+	if (put_string(b, source, "sha256", 1, err) < 0)
+		goto fail;
+	TAB;
+	v = json_object_get(rec, "warnings");
+	if (!v)
+		buf_add(b, "[]", 2);
+	else if (put_json(b, v, "warnings", JSON_ARRAY, err) < 0)
+		goto fail;
+	buf_addc(b, '\n');
+#undef TAB
+	if (b->oom || pg->scratch.oom) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto fail;
+	}
+	return 0;
+fail:
+	b->len = start;
+	if (b->data)
+		b->data[start] = '\0';
+	return -1;
+}
+
+/* Replaces NUL in every string of `v` by U+FFFD (jsonb cannot hold it). */
+static void replace_nuls(json_t *v)
+{
+	const char *key;
+	json_t *m;
+	size_t i;
+
+	if (json_is_string(v) && !clean_string(v)) {
+		char *fixed = NULL;
+		size_t len;
+
+		if (fp_utf8_repair(json_string_value(v), json_string_length(v), &fixed, &len, NULL,
+				   NULL) > 0)
+			json_string_setn(v, fixed, len);
+		free(fixed);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, m)
+			replace_nuls(m);
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, key, m)
+			replace_nuls(m);
+	}
+}
+
+static void put_reject_int(struct buf *b, const json_t *v)
+{
+	if (json_is_integer(v))
+		buf_addf(b, "%lld", (long long)json_integer_value(v));
+	else
+		buf_add(b, "\\N", 2);
+}
+
+static void put_reject_string(struct buf *b, const json_t *obj, const char *key, const char *dflt)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (json_is_string(v))
+		copy_escape(b, json_string_value(v), json_string_length(v));
+	else if (dflt)
+		buf_adds(b, dflt);
+	else
+		buf_add(b, "\\N", 2);
+}
+
+/* Appends the COPY row of a reject to pg->rej. */
+static int reject_row(struct fp_pg *pg, const json_t *reject, struct fp_error *err)
+{
+	struct buf *b = &pg->rej;
+	json_t *copy = NULL;
+	const json_t *rej, *src;
+	char hex[FP_SHA256_HEX_LEN + 1];
+	char *text;
+
+	/* Strings here come from anywhere: a reject made of a bad line holds
+	 * what was on it. The stored copy drops NUL, which jsonb refuses. */
+	if (!clean_tree(reject)) {
+		copy = json_deep_copy(reject);
+		if (!copy) {
+			fp_error_set(err, "out-of-memory", "out of memory");
+			return -1;
+		}
+		replace_nuls(copy);
+		reject = copy;
+	}
+	text = json_dumps(reject, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	if (!text) {
+		json_decref(copy);
+		fp_error_set(err, "out-of-memory", "out of memory");
+		return -1;
+	}
+	fp_sha256_hex(text, strlen(text), hex);
+	rej = json_object_get(reject, "reject");
+	src = json_object_get(reject, "source");
+	buf_addf(b, "%lld\t%s\t", ++pg->seq, hex);
+	put_reject_string(b, rej, "stage", "unknown");
+	buf_addc(b, '\t');
+	put_reject_string(b, rej, "reason", "unknown");
+	buf_addc(b, '\t');
+	put_reject_string(b, rej, "message", NULL);
+	buf_addc(b, '\t');
+	put_reject_string(b, rej, "file", NULL);
+	buf_addc(b, '\t');
+	put_reject_int(b, json_object_get(rej, "line"));
+	buf_addc(b, '\t');
+	put_reject_int(b, json_object_get(rej, "column"));
+	buf_addc(b, '\t');
+	put_reject_int(b, json_object_get(rej, "record"));
+	buf_addc(b, '\t');
+	put_reject_string(b, src, "path", NULL);
+	buf_addc(b, '\t');
+	copy_escape(b, text, strlen(text));
+	buf_addc(b, '\n');
+	free(text);
+	json_decref(copy);
+	if (b->oom) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- batches ------------------------------------------------------------ */
+
+static int send_copy(struct fp_pg *pg, const char *table, const char *columns,
+		     const struct buf *data, struct fp_error *err)
+{
+	struct buf sql = { 0 };
+	PGresult *res;
+	int ret = -1;
+
+	buf_addf(&sql, "COPY pg_temp.%s (", table);
+	buf_adds(&sql, columns);
+	buf_adds(&sql, ") FROM STDIN");
+	res = PQexec(pg->conn, sql.data);
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		ret = transient(pg, res) ? -1 : -2;
+		set_pg_error(pg, err, ret == -1 ? "db-unavailable" : "db-error", "cannot copy",
+			     res);
+		PQclear(res);
+		goto out;
+	}
+	PQclear(res);
+	if (PQputCopyData(pg->conn, data->data, (int)data->len) != 1 ||
+	    PQputCopyEnd(pg->conn, NULL) != 1) {
+		set_pg_error(pg, err, "db-unavailable", "cannot copy", NULL);
+		goto out;
+	}
+	ret = 0;
+	while ((res = PQgetResult(pg->conn))) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && ret == 0) {
+			ret = transient(pg, res) ? -1 : -2;
+			set_pg_error(pg, err, ret == -1 ? "db-unavailable" : "db-error",
+				     "cannot copy", res);
+		}
+		PQclear(res);
+	}
+out:
+	buf_release(&sql);
+	return ret;
+}
+
+static void upsert_sql(struct fp_pg *pg, struct buf *sql)
+{
+	static const char *const cols[] = {
+		"title", "author", "topic", "site", "feed", "categories", "published_at",
+		"published_raw", "image", "thumbnail", "comments", "editor", "original_title",
+		"lang", "html", "text", "chars", "images", "links", "embeds", "content_hash",
+		"source_path", "source_root", "source_bytes", "source_mtime", "source_sha256",
+		"warnings", NULL
+	};
+	const char *art_cols = article_columns + strlen("seq, ");
+	const char *rej_cols = reject_columns + strlen("seq, ");
+	int i;
+
+	buf_adds(sql, "WITH up AS (INSERT INTO articles AS a (");
+	buf_adds(sql, art_cols);
+	buf_adds(sql, ", load_run) SELECT DISTINCT ON (id) ");
+	buf_adds(sql, art_cols);
+	buf_addf(sql, ", %lld FROM pg_temp.fp_stage ORDER BY id, seq DESC"
+		      " ON CONFLICT (id) DO UPDATE SET ", pg->run_id);
+	for (i = 0; cols[i]; i++)
+		buf_addf(sql, "%s = EXCLUDED.%s, ", cols[i], cols[i]);
+	buf_adds(sql, "updated_at = now(), load_run = EXCLUDED.load_run"
+		      " WHERE a.content_hash IS DISTINCT FROM EXCLUDED.content_hash"
+		      " RETURNING a.id, (a.xmax = 0) AS inserted)"
+		      " INSERT INTO pg_temp.fp_changed SELECT id, inserted FROM up;\n"
+		      "DELETE FROM article_images i USING pg_temp.fp_changed c"
+		      " WHERE i.article_id = c.id AND NOT c.inserted;\n"
+		      "INSERT INTO article_images (article_id, position, src, alt)"
+		      " SELECT s.id, e.ord, e.img->>'src', e.img->>'alt'"
+		      " FROM (SELECT DISTINCT ON (id) id, images FROM pg_temp.fp_stage"
+		      " ORDER BY id, seq DESC) s"
+		      " JOIN pg_temp.fp_changed c ON c.id = s.id"
+		      " CROSS JOIN LATERAL jsonb_array_elements(s.images) WITH ORDINALITY AS e(img, ord)"
+		      " ORDER BY s.id, e.ord;\n"
+		      "WITH r AS (INSERT INTO rejects (");
+	buf_adds(sql, rej_cols);
+	buf_adds(sql, ", load_run) SELECT DISTINCT ON (record_sha256) ");
+	buf_adds(sql, rej_cols);
+	buf_addf(sql, ", %lld FROM pg_temp.fp_stage_rejects ORDER BY record_sha256, seq"
+		      " ON CONFLICT (record_sha256) DO NOTHING RETURNING 1),", pg->run_id);
+	buf_addf(sql, " c AS (SELECT count(*) FILTER (WHERE inserted) AS ins,"
+		      " count(*) FILTER (WHERE NOT inserted) AS upd FROM pg_temp.fp_changed),"
+		      " s AS (SELECT count(*) AS n, count(DISTINCT id) AS d FROM pg_temp.fp_stage),"
+		      " j AS (SELECT count(*) AS n FROM pg_temp.fp_stage_rejects)"
+		      " UPDATE load_runs SET records_in = records_in + s.n + j.n,"
+		      " inserted = inserted + c.ins, updated = updated + c.upd,"
+		      " unchanged = unchanged + s.d - c.ins - c.upd, duplicates = duplicates + s.n - s.d,"
+		      " rejects = rejects + j.n, batches = batches + 1");
+	buf_addf(sql, " FROM c, s, j WHERE load_runs.id = %lld AND load_runs.batches = %lld",
+		 pg->run_id, pg->counts.batches);
+	buf_adds(sql, " RETURNING load_runs.records_in, load_runs.inserted, load_runs.updated,"
+		      " load_runs.unchanged, load_runs.duplicates, load_runs.rejects,"
+		      " load_runs.batches, (SELECT count(*) FROM r)");
+}
+
+/* Takes the cumulative counts from a load_runs row (columns as in the
+ * RETURNING list above). */
+static void read_counts(struct fp_pg *pg, const PGresult *res)
+{
+	struct fp_pg_counts *c = &pg->counts;
+
+	c->rejects = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
+	c->records = strtoll(PQgetvalue(res, 0, 0), NULL, 10) - c->rejects;
+	c->inserted = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	c->updated = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	c->unchanged = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+	c->duplicates = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+	c->batches = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
+	if (PQnfields(res) > 7)
+		c->rejects_new += strtoll(PQgetvalue(res, 0, 7), NULL, 10);
+}
+
+/* One attempt at committing the batch: 0, -1 (transient), -2 (permanent). */
+static int send_batch(struct fp_pg *pg, struct fp_error *err)
+{
+	struct buf sql = { 0 };
+	PGresult *res = NULL, *failed;
+	int ret;
+
+	if ((ret = run_checked(pg, "BEGIN", NULL, "cannot begin", err)) < 0)
+		return ret;
+	if (pg->n_art && (ret = send_copy(pg, "fp_stage", article_columns, &pg->art, err)) < 0)
+		goto out;
+	if (pg->n_rej &&
+	    (ret = send_copy(pg, "fp_stage_rejects", reject_columns, &pg->rej, err)) < 0)
+		goto out;
+	upsert_sql(pg, &sql);
+	if (sql.oom) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		ret = -2;
+		goto out;
+	}
+	if ((ret = run_checked(pg, sql.data, &res, "cannot store batch", err)) < 0)
+		goto out;
+	if (!res || PQntuples(res) != 1) {
+		fp_error_set(err, "db-error", "load run %lld is not at batch %lld", pg->run_id,
+			     pg->counts.batches);
+		ret = -2;
+		goto out;
+	}
+	if (is_interrupted(pg)) {
+		fp_error_set(err, "interrupted", "interrupted");
+		ret = -2;
+		goto out;
+	}
+	if ((ret = run_checked(pg, "COMMIT", NULL, "cannot commit", err)) < 0)
+		goto out;
+	read_counts(pg, res);
+out:
+	PQclear(res);
+	buf_release(&sql);
+	if (ret < 0 && pg->conn && PQstatus(pg->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(pg->conn) != PQTRANS_IDLE) {
+		if (run(pg, "ROLLBACK", NULL, &failed) < 0)
+			PQclear(failed);
+	}
+	return ret;
+}
+
+/*
+ * After a reconnect: did the lost batch commit after all? Returns 1 (yes,
+ * counts refreshed), 0 (no), -1 (transient failure), -2 (permanent).
+ */
+static int batch_committed(struct fp_pg *pg, struct fp_error *err)
+{
+	struct buf sql = { 0 };
+	PGresult *res = NULL;
+	int ret;
+
+	buf_addf(&sql, "SELECT records_in, inserted, updated, unchanged, duplicates, rejects,"
+		       " batches FROM load_runs WHERE id = %lld", pg->run_id);
+	ret = run_checked(pg, sql.data, &res, "cannot read load run", err);
+	buf_release(&sql);
+	if (ret < 0)
+		return ret;
+	if (!res || PQntuples(res) != 1) {
+		PQclear(res);
+		fp_error_set(err, "db-error", "load run %lld has gone", pg->run_id);
+		return -2;
+	}
+	ret = strtoll(PQgetvalue(res, 0, 6), NULL, 10) > pg->counts.batches;
+	if (ret)
+		read_counts(pg, res);
+	PQclear(res);
+	return ret;
+}
+
+static void clear_batch(struct fp_pg *pg)
+{
+	buf_reset(&pg->art);
+	buf_reset(&pg->rej);
+	pg->n_art = pg->n_rej = 0;
+}
+
+int fp_pg_flush(struct fp_pg *pg, struct fp_error *err)
+{
+	int attempt, rc;
+
+	if (pg->broken) {
+		fp_error_set(err, "db-error", "the database sink has failed");
+		return -1;
+	}
+	if (!pg->n_art && !pg->n_rej)
+		return 0;
+	for (attempt = 0;; attempt++) {
+		struct fp_error e;
+
+		fp_error_init(&e);
+		rc = pg->conn ? 0 : -1;
+		if (!pg->conn) {
+			if (connect_once(pg, &e) == 0 && (rc = prepare_session(pg, &e)) == 0) {
+				rc = batch_committed(pg, &e);
+				if (rc == 1)
+					break;
+			}
+		}
+		if (rc == 0)
+			rc = send_batch(pg, &e);
+		if (rc == 0)
+			break;
+		if (!strcmp(e.reason, "interrupted") || is_interrupted(pg)) {
+			fp_error_set(err, "interrupted", "interrupted");
+			goto fail;
+		}
+		if (rc == -2 && pg->conn && PQstatus(pg->conn) == CONNECTION_OK) {
+			fp_error_set(err, e.reason[0] ? e.reason : "db-error", "%s", e.text);
+			goto fail;
+		}
+		disconnect(pg);
+		if (attempt >= pg->opt.retries) {
+			fp_error_set(err, "db-unavailable", "gave up after %d retries: %s", attempt,
+				     e.text);
+			goto fail;
+		}
+		pg->counts.retries++;
+		if (pause_for(pg, backoff_delay(pg, attempt)) < 0) {
+			fp_error_set(err, "interrupted", "interrupted");
+			goto fail;
+		}
+	}
+	clear_batch(pg);
+	return 0;
+fail:
+	pg->broken = 1;
+	return -1;
+}
+
+static int batch_full(const struct fp_pg *pg)
+{
+	return pg->n_art + pg->n_rej >= pg->opt.batch_rows ||
+	       pg->art.len + pg->rej.len >= pg->opt.batch_bytes;
+}
+
+int fp_pg_add(struct fp_pg *pg, const json_t *rec, struct fp_error *err)
+{
+	if (pg->broken) {
+		fp_error_set(err, "db-error", "the database sink has failed");
+		return -1;
+	}
+	if (article_row(pg, rec, err) < 0)
+		return strcmp(err ? err->reason : "", "out-of-memory") ? 0 : -1;
+	pg->n_art++;
+	return batch_full(pg) ? fp_pg_flush(pg, err) : 1;
+}
+
+int fp_pg_add_reject(struct fp_pg *pg, const json_t *reject, struct fp_error *err)
+{
+	if (pg->broken) {
+		fp_error_set(err, "db-error", "the database sink has failed");
+		return -1;
+	}
+	if (reject_row(pg, reject, err) < 0)
+		return -1;
+	pg->n_rej++;
+	return batch_full(pg) ? fp_pg_flush(pg, err) : 0;
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+void fp_pg_options_init(struct fp_pg_options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->conninfo = "";
+	opt->schema = "public";
+	opt->retries = -1;
+}
+
+/* The password of `conninfo` or PGPASSWORD, for redaction (new, or NULL). */
+static char *find_password(const char *conninfo)
+{
+	PQconninfoOption *opts, *o;
+	char *msg = NULL, *pw = NULL;
+
+	if (getenv("PGPASSWORD") && *getenv("PGPASSWORD"))
+		pw = strdup(getenv("PGPASSWORD"));
+	if (!*conninfo)
+		return pw;
+	opts = PQconninfoParse(conninfo, &msg);
+	PQfreemem(msg);
+	for (o = opts; o && o->keyword; o++)
+		if (!strcmp(o->keyword, "password") && o->val && *o->val) {
+			free(pw);
+			pw = strdup(o->val);
+		}
+	PQconninfoFree(opts);
+	return pw;
+}
+
+struct fp_pg *fp_pg_open(const struct fp_pg_options *opt, int migrate_only, struct fp_error *err)
+{
+	struct fp_pg *pg = calloc(1, sizeof(*pg));
+	char *msg = NULL;
+	PQconninfoOption *parsed;
+
+	if (!pg) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		return NULL;
+	}
+	pg->opt = *opt;
+	if (!pg->opt.conninfo)
+		pg->opt.conninfo = "";
+	if (!pg->opt.schema || !*pg->opt.schema)
+		pg->opt.schema = "public";
+	if (!pg->opt.batch_rows)
+		pg->opt.batch_rows = DEFAULT_BATCH_ROWS;
+	if (!pg->opt.batch_bytes)
+		pg->opt.batch_bytes = DEFAULT_BATCH_BYTES;
+	if (pg->opt.retries < 0)
+		pg->opt.retries = DEFAULT_RETRIES;
+	if (pg->opt.backoff <= 0)
+		pg->opt.backoff = DEFAULT_BACKOFF;
+	/* libpq's parse errors quote the string, password and all: say less. */
+	if (*pg->opt.conninfo) {
+		parsed = PQconninfoParse(pg->opt.conninfo, &msg);
+		PQfreemem(msg);
+		if (!parsed) {
+			fp_error_set(err, "db-connect", "invalid connection string");
+			goto fail;
+		}
+		PQconninfoFree(parsed);
+	}
+	pg->password = find_password(pg->opt.conninfo);
+	pg->schema_ident = malloc(2 * strlen(pg->opt.schema) + 3);
+	if (!pg->schema_ident) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto fail;
+	} else {
+		const char *s;
+		char *d = pg->schema_ident;
+
+		*d++ = '"';
+		for (s = pg->opt.schema; *s; s++) {
+			if (*s == '"')
+				*d++ = '"';
+			*d++ = *s;
+		}
+		*d++ = '"';
+		*d = '\0';
+	}
+	if (connect_retrying(pg, err) < 0 || migrate(pg, err) < 0)
+		goto fail;
+	if (!migrate_only && (start_run(pg, err) < 0 || prepare_session(pg, err) < 0))
+		goto fail;
+	return pg;
+fail:
+	fp_pg_free(pg);
+	return NULL;
+}
+
+int fp_pg_finish(struct fp_pg *pg, const char *status, struct fp_error *err)
+{
+	const char *params[2];
+	char id[32];
+	PGresult *res;
+	int ret = 0;
+
+	if (!pg->run_id)
+		return 0;
+	if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
+		if (connect_once(pg, err) < 0)
+			return -1;
+	}
+	snprintf(id, sizeof(id), "%lld", pg->run_id);
+	params[0] = status;
+	params[1] = id;
+	res = PQexecParams(pg->conn,
+			   "UPDATE load_runs SET status = $1, finished_at = now() WHERE id = $2", 2,
+			   NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		set_pg_error(pg, err, "db-error", "cannot finish load run", res);
+		ret = -1;
+	}
+	PQclear(res);
+	return ret;
+}
+
+const struct fp_pg_counts *fp_pg_counts(const struct fp_pg *pg)
+{
+	return &pg->counts;
+}
+
+long long fp_pg_run_id(const struct fp_pg *pg)
+{
+	return pg->run_id;
+}
+
+void fp_pg_free(struct fp_pg *pg)
+{
+	if (!pg)
+		return;
+	disconnect(pg);
+	free(pg->password);
+	free(pg->schema_ident);
+	buf_release(&pg->art);
+	buf_release(&pg->rej);
+	buf_release(&pg->scratch);
+	free(pg);
+}

@@ -1,0 +1,117 @@
+#ifndef FP_PG_H
+#define FP_PG_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#include "error.h"
+
+/*
+ * The PostgreSQL sink of feedpipe-load: canonical articles and rejects are
+ * collected into batches, sent with COPY into session-local staging tables,
+ * and upserted in one transaction per batch (README.md, "feedpipe-load" and
+ * "SQL schema"). The only module that talks to libpq.
+ *
+ * A batch is committed whole or not at all. When the connection is lost or
+ * the server restarts, the sink reconnects with exponential backoff and
+ * redoes the uncommitted batch (the upsert is idempotent); after `retries`
+ * failed attempts it gives up with reason "db-unavailable". Passwords never
+ * appear in error messages: every text taken from libpq is redacted.
+ */
+
+struct fp_pg;
+
+struct fp_pg_options {
+	const char *conninfo;  /* libpq conninfo or URI (borrowed); "" uses the
+				  PG* environment and ~/.pgpass */
+	const char *schema;    /* target schema (borrowed); NULL: "public" */
+	size_t batch_rows;     /* records per batch; 0: 1000 */
+	size_t batch_bytes;    /* COPY bytes per batch; 0: 32 MiB */
+	int retries;           /* attempts after a lost connection; <0: 8 */
+	double backoff;        /* first delay in seconds, doubled per attempt
+				  up to 8 s; <= 0: 0.25 */
+	const char *version;   /* recorded in load_runs (borrowed), may be NULL */
+	int argc;              /* arguments recorded in load_runs */
+	char *const *argv;     /* borrowed */
+	/* Set by a signal handler: a batch in flight is rolled back instead of
+	 * committed, backoff sleeps end early, and fp_pg_* return -1 with
+	 * reason "interrupted". May be NULL. */
+	const volatile sig_atomic_t *interrupted;
+};
+
+/* Cumulative counts of committed batches (also kept in load_runs). */
+struct fp_pg_counts {
+	long long records;    /* articles sent (before collapsing duplicates) */
+	long long inserted;   /* new rows */
+	long long updated;    /* rows whose content_hash changed */
+	long long unchanged;  /* rows already present with the same hash */
+	long long duplicates; /* records collapsed onto a later one of a batch */
+	long long rejects;    /* rejects sent */
+	long long rejects_new;/* rejects not stored by an earlier run */
+	long long batches;    /* committed batches */
+	long long retries;    /* batches redone after a lost connection */
+};
+
+/* Fills `opt` with the defaults (no conninfo: ""). */
+void fp_pg_options_init(struct fp_pg_options *opt);
+
+/*
+ * Connects, creates the schema when missing, applies the embedded
+ * migrations sql/NNNN-*.sql not yet recorded in feedpipe_migrations (under an
+ * advisory lock, all in one transaction), and, unless `migrate_only`,
+ * starts a load run (a row in load_runs). Returns a new sink, or NULL with
+ * err set: "db-connect" (bad conninfo or server unreachable after the
+ * retries), "db-migrate", "db-error". `opt` is copied; the strings it points
+ * to are borrowed and must outlive the sink.
+ */
+struct fp_pg *fp_pg_open(const struct fp_pg_options *opt, int migrate_only, struct fp_error *err);
+
+/*
+ * Checks a canonical article and adds it to the current batch; commits the
+ * batch when it is full. `rec` is borrowed. Returns:
+ *   1  added;
+ *   0  the article cannot be stored: err has reason "article-invalid"
+ *      (a member missing or of the wrong type, NUL or invalid UTF-8) and the
+ *      member in its text; the caller makes a reject of it and passes the
+ *      reject to fp_pg_add_reject();
+ *  -1  the batch could not be committed ("db-unavailable", "db-error",
+ *      "interrupted"); the sink is unusable except for fp_pg_finish().
+ */
+int fp_pg_add(struct fp_pg *pg, const json_t *rec, struct fp_error *err);
+
+/*
+ * Adds a reject record (borrowed) to the current batch; it is stored in the
+ * rejects table in the batch's transaction, once (keyed by the SHA-256 of the
+ * record). Returns 0, or -1 as fp_pg_add().
+ */
+int fp_pg_add_reject(struct fp_pg *pg, const json_t *reject, struct fp_error *err);
+
+/* Commits the current batch, if any. Returns 0 or -1 as fp_pg_add(). */
+int fp_pg_flush(struct fp_pg *pg, struct fp_error *err);
+
+/*
+ * Ends the load run: marks the load_runs row with `status` ("ok", "failed",
+ * "interrupted") and the finish time. Does not flush. Returns 0, or -1 when
+ * the row could not be updated (then it stays "running").
+ */
+int fp_pg_finish(struct fp_pg *pg, const char *status, struct fp_error *err);
+
+/* The counts so far (borrowed; valid until fp_pg_free()). */
+const struct fp_pg_counts *fp_pg_counts(const struct fp_pg *pg);
+
+/* The id of the load run (0 before one is started). */
+long long fp_pg_run_id(const struct fp_pg *pg);
+
+/* Closes the connection (an open transaction is rolled back) and frees the
+ * sink. Accepts NULL. */
+void fp_pg_free(struct fp_pg *pg);
+
+/*
+ * Describes the connection `conninfo` for messages without its password:
+ * "user@host:port/dbname" (parts libpq would take from the environment are
+ * left out). Writes at most `size` bytes, NUL-terminated, and returns `buf`.
+ */
+char *fp_pg_describe(const char *conninfo, char *buf, size_t size);
+
+#endif
