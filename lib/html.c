@@ -381,9 +381,8 @@ struct fp_html {
 	unsigned long content; /* visible characters and images emitted */
 	int sep;               /* pending break before the next text */
 	int sep_br;            /* the pending break came from a <br> */
-	int soft;              /* pending soft space (U+3000, U+00A0) */
-	size_t soft_off, soft_len; /* its bytes, in the text node being read */
-	const char *soft_src;
+	char soft[24];         /* pending soft spaces (U+3000, U+00A0) */
+	size_t soft_len;
 	size_t emitted_depth;  /* open tags written (implicit <p> excluded) */
 	int implicit_p;        /* an implicit <p> is open */
 	size_t implicit_mark;
@@ -593,6 +592,46 @@ static int clean_url(struct fp_html *h, const char *in)
 
 /* ---- output ---- */
 
+/* Ends an html line: nothing before a line's end. */
+static void html_trim(struct fp_html *h)
+{
+	struct buf *b = &h->html;
+
+	for (;;) {
+		if (b->len && (b->p[b->len - 1] == ' ' || b->p[b->len - 1] == '\n'))
+			b->len--;
+		else if (b->len >= 4 && memcmp(b->p + b->len - 4, "<br>", 4) == 0)
+			b->len -= 4;
+		else
+			break;
+	}
+}
+
+static int ends_with(const struct buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	return b->len >= n && memcmp(b->p + b->len - n, s, n) == 0;
+}
+
+/* Whitespace in html: one space or newline, none at the start of a line. */
+static void html_space(struct fp_html *h, char c)
+{
+	struct buf *b = &h->html;
+
+	if (!b->len || b->p[b->len - 1] == ' ' || b->p[b->len - 1] == '\n')
+		return;
+	if (b->p[b->len - 1] == '>' && (ends_with(b, "<p>") || ends_with(b, "<br>") ||
+					 ends_with(b, "<li>") || ends_with(b, "<td>") ||
+					 ends_with(b, "<th>") || ends_with(b, "</li>") ||
+					 ends_with(b, "<ul>") || ends_with(b, "<ol>") ||
+					 ends_with(b, "<tr>") || ends_with(b, "</tr>") ||
+					 ends_with(b, "</td>") || ends_with(b, "</th>")))
+		return;
+	buf_putc(b, c);
+}
+
+
 /* Closes the implicit <p>, dropping it when it got no content. */
 static void close_implicit_p(struct fp_html *h)
 {
@@ -600,8 +639,10 @@ static void close_implicit_p(struct fp_html *h)
 		return;
 	if (h->content == h->implicit_content)
 		h->html.len = h->implicit_mark;
-	else
+	else {
+		html_trim(h);
 		buf_puts(&h->html, "</p>");
+	}
 	h->implicit_p = 0;
 }
 
@@ -636,14 +677,14 @@ static void flush_sep(struct fp_html *h)
 	} else if (t->len && h->sep == SEP_TAB) {
 		buf_putc(t, '\t');
 	} else if (t->len && h->sep == SEP_SPACE && t->p[t->len - 1] != '\n') {
-		if (h->soft)
-			buf_put(t, h->soft_src + h->soft_off, h->soft_len);
+		if (h->soft_len)
+			buf_put(t, h->soft, h->soft_len);
 		else
 			buf_putc(t, ' ');
 	}
 	h->sep = SEP_NONE;
 	h->sep_br = 0;
-	h->soft = 0;
+	h->soft_len = 0;
 }
 
 /* Text for `text`: whitespace collapsed unless in <pre>/<code>. */
@@ -672,13 +713,10 @@ static void emit_text(struct fp_html *h, const char *s, size_t len)
 		if ((n = soft_space(u + i, len - i))) {
 			/* Soft spaces stay inside a line, as they were. */
 			if (h->sep <= SEP_SPACE) {
-				if (!h->soft || h->soft_src != s || h->soft_off + h->soft_len != i) {
-					h->soft = 1;
-					h->soft_src = s;
-					h->soft_off = i;
-					h->soft_len = 0;
+				if (h->soft_len + n <= sizeof(h->soft)) {
+					memcpy(h->soft + h->soft_len, s + i, n);
+					h->soft_len += n;
 				}
-				h->soft_len += n;
 				h->sep = SEP_SPACE;
 			}
 			i += n;
@@ -687,8 +725,6 @@ static void emit_text(struct fp_html *h, const char *s, size_t len)
 		run = i + 1;
 		while (run < len && !is_ascii_space(u[run]) && u[run] != 0xE3 && u[run] != 0xC2)
 			run++;
-		if (h->soft && h->soft_src != s)
-			h->soft = 0; /* it was in an earlier node: a plain space */
 		flush_sep(h);
 		buf_put(&h->text, s + i, run - i);
 		h->content += run - i;
@@ -701,7 +737,6 @@ static void emit_text(struct fp_html *h, const char *s, size_t len)
 static void text_node(struct fp_html *h, const char *s)
 {
 	size_t len = strlen(s), i;
-	unsigned long before = h->content;
 	int visible = 0;
 
 	if (h->in_pre) {
@@ -713,7 +748,7 @@ static void text_node(struct fp_html *h, const char *s)
 	if (!visible) {
 		emit_text(h, s, len);
 		if (h->emitted_depth || h->implicit_p)
-			buf_putc(&h->html, ' ');
+			html_space(h, ' ');
 		return;
 	}
 	if (h->line_rules && !h->in_pre) {
@@ -730,26 +765,21 @@ static void text_node(struct fp_html *h, const char *s)
 	if (h->in_pre) {
 		buf_escape(&h->html, s, len, 0);
 	} else {
-		size_t run = 0;
+		size_t j;
 
-		for (i = 0; i < len; i++) {
-			size_t j;
-
-			if (!is_ascii_space((unsigned char)s[i]))
-				continue;
-			for (j = i; j < len && is_ascii_space((unsigned char)s[j]); j++)
+		for (i = 0; i < len; i = j) {
+			for (j = i; j < len && !is_ascii_space((unsigned char)s[j]); j++)
 				;
-			if (j - i == 1 && s[i] == ' ')
-				continue;
-			buf_escape(&h->html, s + run, i - run, 0);
-			buf_putc(&h->html, memchr(s + i, '\n', j - i) ? '\n' : ' ');
-			run = j;
-			i = j - 1;
+			buf_escape(&h->html, s + i, j - i, 0);
+			if (j == len)
+				break;
+			i = j;
+			while (j < len && is_ascii_space((unsigned char)s[j]))
+				j++;
+			html_space(h, memchr(s + i, '\n', j - i) ? '\n' : ' ');
 		}
-		buf_escape(&h->html, s + run, len - run, 0);
 	}
 	emit_text(h, s, len);
-	(void)before;
 }
 
 static int is_hidden(const xmlNode *n)
@@ -899,8 +929,11 @@ static int enter(struct fp_html *h, xmlNode *n, struct fp_error *err)
 		return 0;
 	}
 	if (strcmp(name, "br") == 0) {
-		if (h->emitted_depth || h->implicit_p)
+		if (h->emitted_depth || h->implicit_p) {
+			while (h->html.len && h->html.p[h->html.len - 1] == ' ')
+				h->html.len--;
 			buf_puts(&h->html, "<br>");
+		}
 		if (h->in_pre) {
 			flush_sep(h);
 			buf_putc(&h->text, '\n');
@@ -985,6 +1018,8 @@ static void leave(struct fp_html *h)
 			if (h->implicit_p && h->implicit_mark >= f->html_mark)
 				h->implicit_p = 0;
 		} else {
+			if (!(f->flags & T_INLINE) && !(f->flags & T_PRE))
+				html_trim(h);
 			buf_puts(&h->html, "</");
 			buf_puts(&h->html, name);
 			buf_putc(&h->html, '>');
@@ -1071,7 +1106,7 @@ static void reset_body(struct fp_html *h)
 	h->content = 0;
 	h->sep = SEP_NONE;
 	h->sep_br = 0;
-	h->soft = 0;
+	h->soft_len = 0;
 	h->emitted_depth = 0;
 	h->implicit_p = 0;
 	h->in_pre = 0;
