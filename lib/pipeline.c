@@ -1,0 +1,753 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pipeline.h"
+#include "stage.h"
+
+#include "banned.h"
+
+extern char **environ;
+
+#define CHAIN_LEN 3               /* extract, clean, normalize */
+#define RELAY_MIN (1u << 20)      /* initial buffer of a chain, grows for long lines */
+#define PIPE_SIZE (1 << 20)       /* fewer wake-ups than the default 64 KiB */
+#define STOP_GRACE 10.0           /* seconds between SIGTERM and SIGKILL */
+
+static const char *const stage_names[FP_STAGE_COUNT] = {
+	"feedpipe-extract", "feedpipe-clean", "feedpipe-normalize", "feedpipe-load",
+};
+static const char *const stage_short[FP_STAGE_COUNT] = { "extract", "clean", "normalize", "load" };
+
+const char *fp_pipeline_stage_name(enum fp_stage_id id)
+{
+	return stage_names[id];
+}
+
+void fp_pipeline_init(struct fp_pipeline *pl)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->jobs = 1;
+	pl->files_total = -1;
+}
+
+void fp_pipeline_release(struct fp_pipeline *pl)
+{
+	char path[PATH_MAX];
+
+	if (!pl)
+		return;
+	for (int i = 0; i < FP_STAGE_COUNT; i++) {
+		free(pl->exe[i]);
+		for (size_t j = 0; j < pl->nargs[i]; j++)
+			free(pl->args[i][j]);
+		free(pl->args[i]);
+	}
+	for (size_t i = 0; i < pl->nprocs; i++) {
+		if (pl->procs[i].stats_path)
+			unlink(pl->procs[i].stats_path);
+		free(pl->procs[i].stats_path);
+	}
+	free(pl->procs);
+	if (pl->tmpdir) {
+		snprintf(path, sizeof(path), "%s/inputs", pl->tmpdir);
+		unlink(path);
+		rmdir(pl->tmpdir);
+		free(pl->tmpdir);
+	}
+	json_decref(pl->stats);
+	memset(pl, 0, sizeof(*pl));
+}
+
+int fp_pipeline_add_arg(struct fp_pipeline *pl, enum fp_stage_id id, const char *arg,
+			struct fp_error *err)
+{
+	char **args = realloc(pl->args[id], (pl->nargs[id] + 2) * sizeof(*args));
+
+	if (!args) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		return -1;
+	}
+	pl->args[id] = args;
+	if (!(args[pl->nargs[id]] = strdup(arg))) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		return -1;
+	}
+	args[++pl->nargs[id]] = NULL;
+	return 0;
+}
+
+static char *executable_in(const char *dir, size_t dirlen, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (dirlen == 0 || (size_t)snprintf(path, sizeof(path), "%.*s/%s", (int)dirlen, dir,
+					    name) >= sizeof(path))
+		return NULL;
+	return access(path, X_OK) == 0 ? strdup(path) : NULL;
+}
+
+static char *find_stage(const char *name)
+{
+	char self[PATH_MAX];
+	const char *env = getenv("FEEDPIPE_LIBEXEC"), *p, *end;
+	ssize_t n;
+	char *slash;
+
+	if (env && *env)
+		return executable_in(env, strlen(env), name);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/'))) {
+			char *found = executable_in(self, (size_t)(slash - self), name);
+			if (found)
+				return found;
+		}
+	}
+	for (p = getenv("PATH"); p && *p; p = *end ? end + 1 : end) {
+		char *found;
+		end = strchrnul(p, ':');
+		if ((found = executable_in(p, (size_t)(end - p), name)))
+			return found;
+	}
+	return NULL;
+}
+
+int fp_pipeline_find_stages(struct fp_pipeline *pl, struct fp_error *err)
+{
+	for (int i = 0; i < FP_STAGE_COUNT; i++) {
+		free(pl->exe[i]);
+		if (!(pl->exe[i] = find_stage(stage_names[i]))) {
+			fp_error_set(err, "stage-not-found", "%s not found %s", stage_names[i],
+				     getenv("FEEDPIPE_LIBEXEC") ? "in $FEEDPIPE_LIBEXEC"
+								: "next to feedpipe nor in $PATH");
+			fp_error_at(err, stage_names[i], 0, 0);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static long count_dir(const char *dir, const char *glob, int depth)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat sb;
+	long n = 0;
+	DIR *d;
+
+	if (depth > 64 || !(d = opendir(dir)))
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' &&
+		    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
+			continue;
+		if (de->d_type == DT_DIR ||
+		    (de->d_type == DT_UNKNOWN && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)))
+			n += count_dir(path, glob, depth + 1);
+		else if (fnmatch(glob, de->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+long fp_pipeline_count_inputs(char *const *inputs, size_t ninputs, const char *glob)
+{
+	struct stat sb;
+	long n = 0;
+
+	for (size_t i = 0; i < ninputs; i++) {
+		if (!strcmp(inputs[i], "-"))
+			return -1;
+		if (stat(inputs[i], &sb) == 0 && S_ISDIR(sb.st_mode))
+			n += count_dir(inputs[i], glob ? glob : "*.md", 0);
+		else
+			n++;
+	}
+	return n;
+}
+
+int fp_pipeline_lock(const char *path, struct fp_error *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		fp_error_set(err, "lock-open", "cannot open lock file: %s", strerror(errno));
+		fp_error_at(err, path, 0, 0);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			fp_error_set(err, "locked", "another run holds the lock");
+		else
+			fp_error_set(err, "lock-open", "cannot lock: %s", strerror(errno));
+		fp_error_at(err, path, 0, 0);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int fp_pipeline_merge_stats(json_t *into, const json_t *from)
+{
+	const char *key;
+	json_t *v, *have;
+
+	json_object_foreach((json_t *)from, key, v) {
+		have = json_object_get(into, key);
+		if (!have) {
+			if (json_object_set_new(into, key, json_deep_copy(v)) < 0)
+				return -1;
+		} else if (json_is_integer(have) && json_is_integer(v)) {
+			json_integer_set(have, json_integer_value(have) + json_integer_value(v));
+		} else if (json_is_number(have) && json_is_number(v)) {
+			double a = json_number_value(have), b = json_number_value(v);
+			if (json_object_set_new(into, key,
+						json_real(!strcmp(key, "seconds") ? (a > b ? a : b)
+										 : a + b)) < 0)
+				return -1;
+		} else if (json_is_object(have) && json_is_object(v)) {
+			if (fp_pipeline_merge_stats(have, v) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* --- running ------------------------------------------------------------ */
+
+struct chain {
+	int fd;         /* read end of the chain's output, -1 once closed */
+	char *buf;      /* bytes read, not yet written: at most one partial line */
+	size_t len, cap;
+};
+
+struct run {
+	struct fp_pipeline *pl;
+	struct chain *chains;
+	int load_fd;    /* write end of the loader's input, -1 once closed */
+	double started, last_tick;
+};
+
+static double now(void)
+{
+	return fp_stats_now();
+}
+
+static void tick(struct run *r, int final)
+{
+	struct fp_pipeline *pl = r->pl;
+	double t = now();
+
+	pl->last.elapsed = t - r->started;
+	pl->last.files_total = pl->files_total;
+	pl->last.final = final;
+	if (pl->progress && (final || t - r->last_tick >= 0.5)) {
+		r->last_tick = t;
+		pl->progress(&pl->last, pl->progress_ctx);
+	}
+}
+
+static int interrupted(const struct fp_pipeline *pl)
+{
+	return pl->interrupted && *pl->interrupted;
+}
+
+/*
+ * The shard of chain k. Extract selects a file when hash(path) mod N == K, so
+ * the files of shard K/N split into the shards K + N*j of N*J, j < J.
+ */
+static void chain_shard(const struct fp_pipeline *pl, int k, char *buf, size_t size)
+{
+	long K = 0, N = 1;
+
+	if (pl->shard && sscanf(pl->shard, "%ld/%ld", &K, &N) != 2)
+		K = 0, N = 1;
+	snprintf(buf, size, "%ld/%ld", K + N * k, N * pl->jobs);
+}
+
+static int spawn(struct fp_pipeline *pl, struct fp_proc *p, int in_fd, int out_fd,
+		 struct fp_error *err)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, deflt;
+	char shard[64];
+	const char **argv;
+	size_t n = 0, max = pl->nargs[p->stage] + pl->ninputs + 8;
+	int rc;
+
+	if (!(argv = calloc(max, sizeof(*argv)))) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		return -1;
+	}
+	argv[n++] = pl->exe[p->stage];
+	for (size_t i = 0; i < pl->nargs[p->stage]; i++)
+		argv[n++] = pl->args[p->stage][i];
+	argv[n++] = "--stats";
+	argv[n++] = p->stats_path;
+	if (p->stage == FP_STAGE_EXTRACT) {
+		if (pl->jobs > 1 || pl->shard) {
+			chain_shard(pl, p->chain, shard, sizeof(shard));
+			argv[n++] = "--shard";
+			argv[n++] = shard;
+		}
+		argv[n++] = "--";
+		for (size_t i = 0; i < pl->ninputs; i++)
+			argv[n++] = pl->inputs[i];
+	}
+	argv[n] = NULL;
+
+	posix_spawn_file_actions_init(&fa);
+	if (in_fd != STDIN_FILENO)
+		posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
+	if (out_fd != STDOUT_FILENO)
+		posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+	/* The driver ignores SIGPIPE and catches SIGINT/SIGTERM; stages get the defaults. */
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigemptyset(&deflt);
+	sigaddset(&deflt, SIGPIPE);
+	sigaddset(&deflt, SIGINT);
+	sigaddset(&deflt, SIGTERM);
+	sigaddset(&deflt, SIGHUP);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &deflt);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawn(&p->pid, argv[0], &fa, &attr, (char *const *)argv, environ);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	free(argv);
+	if (rc != 0) {
+		p->pid = 0;
+		fp_error_set(err, "spawn", "cannot start %s: %s", pl->exe[p->stage], strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int make_pipe(int fds[2], struct fp_error *err)
+{
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		fp_error_set(err, "pipe", "cannot make a pipe: %s", strerror(errno));
+		return -1;
+	}
+	fcntl(fds[1], F_SETPIPE_SZ, PIPE_SIZE); /* best effort */
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Waits for `p`. Returns 0, or -1 when a signal interrupted the wait. */
+static int wait_proc(struct fp_pipeline *pl, struct fp_proc *p)
+{
+	while (p->pid > 0 && !p->reaped) {
+		if (waitpid(p->pid, &p->status, 0) == p->pid)
+			p->reaped = 1;
+		else if (errno != EINTR)
+			p->reaped = 1, p->status = 0;
+		else if (interrupted(pl))
+			return -1;
+	}
+	return 0;
+}
+
+static int proc_failed(const struct fp_proc *p)
+{
+	return p->reaped && p->status != 0;
+}
+
+/*
+ * Stops every process still running with `sig` and waits for all of them,
+ * escalating to SIGKILL after STOP_GRACE seconds. The loader's input stays
+ * open until the loader is gone: it must never mistake a broken run for the
+ * end of its input.
+ */
+static void stop_all(struct run *r, int sig, int collateral)
+{
+	struct fp_pipeline *pl = r->pl;
+	struct timespec ms10 = { 0, 10 * 1000 * 1000 };
+	double deadline = now() + STOP_GRACE;
+	int left, hard = 0;
+
+	for (size_t i = 0; i < pl->nprocs; i++) {
+		struct fp_proc *p = &pl->procs[i];
+		if (p->pid > 0 && !p->reaped && waitpid(p->pid, &p->status, WNOHANG) == p->pid)
+			p->reaped = 1;
+		if (p->pid > 0 && !p->reaped) {
+			kill(p->pid, sig);
+			p->collateral = collateral;
+		}
+	}
+	for (int k = 0; r->chains && k < pl->jobs; k++)
+		close_fd(&r->chains[k].fd);
+	do {
+		left = 0;
+		for (size_t i = 0; i < pl->nprocs; i++) {
+			struct fp_proc *p = &pl->procs[i];
+			if (p->pid <= 0 || p->reaped)
+				continue;
+			if (waitpid(p->pid, &p->status, WNOHANG) == p->pid)
+				p->reaped = 1;
+			else if (++left && hard == 0 && now() > deadline)
+				kill(p->pid, SIGKILL);
+		}
+		if (left && now() > deadline)
+			hard = 1;
+		if (left)
+			nanosleep(&ms10, NULL);
+	} while (left);
+	close_fd(&r->load_fd);
+}
+
+static int write_all(struct run *r, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(r->load_fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR && !interrupted(r->pl))
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Writes the complete lines in c->buf to the loader and counts them. */
+static int relay_lines(struct run *r, struct chain *c, size_t upto)
+{
+	struct fp_progress *pr = &r->pl->last;
+	const char *p = c->buf, *end = c->buf + upto, *nl;
+
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		pr->records++;
+		if (!strncmp(p, "{\"reject\"", 9))
+			pr->rejects++;
+	}
+	pr->bytes += upto;
+	if (write_all(r, c->buf, upto) < 0)
+		return -1;
+	memmove(c->buf, c->buf + upto, c->len - upto);
+	c->len -= upto;
+	return 0;
+}
+
+/*
+ * Reads what chain `c` has. Returns 1 while open, 0 at its end (the tail was
+ * written), -1 when writing to the loader failed, -2 on a read error.
+ */
+static int pump(struct run *r, struct chain *c)
+{
+	ssize_t n;
+	char *last;
+
+	if (c->cap - c->len < RELAY_MIN / 4) {
+		size_t cap = c->cap ? c->cap * 2 : RELAY_MIN;
+		char *buf = realloc(c->buf, cap);
+		if (!buf)
+			return -2;
+		c->buf = buf;
+		c->cap = cap;
+	}
+	n = read(c->fd, c->buf + c->len, c->cap - c->len);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 1 : -2;
+	if (n == 0) {
+		/* A last line without its newline still ends a line. */
+		if (c->len > 0 && c->len < c->cap)
+			c->buf[c->len++] = '\n';
+		if (c->len > 0 && relay_lines(r, c, c->len) < 0)
+			return -1;
+		close_fd(&c->fd);
+		return 0;
+	}
+	last = memrchr(c->buf + c->len, '\n', (size_t)n);
+	c->len += (size_t)n;
+	if (last && relay_lines(r, c, (size_t)(last - c->buf) + 1) < 0)
+		return -1;
+	return 1;
+}
+
+static int start(struct run *r, struct fp_error *err)
+{
+	struct fp_pipeline *pl = r->pl;
+	char tmpl[PATH_MAX];
+	const char *tmp = getenv("TMPDIR");
+	int lp[2], list_fd = -1, ret = -1;
+	int uses_stdin = 0;
+
+	snprintf(tmpl, sizeof(tmpl), "%s/feedpipe-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(tmpl) || !(pl->tmpdir = strdup(tmpl))) {
+		fp_error_set(err, "tmpdir", "cannot make a temporary directory: %s", strerror(errno));
+		return -1;
+	}
+	if (!(pl->procs = calloc((size_t)pl->jobs * CHAIN_LEN + 1, sizeof(*pl->procs))) ||
+	    !(r->chains = calloc((size_t)pl->jobs, sizeof(*r->chains)))) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		return -1;
+	}
+	pl->nprocs = (size_t)pl->jobs * CHAIN_LEN + 1;
+	for (size_t i = 0; i < pl->nprocs; i++) {
+		struct fp_proc *p = &pl->procs[i];
+		char path[PATH_MAX];
+		p->stage = i + 1 == pl->nprocs ? FP_STAGE_LOAD : (enum fp_stage_id)(i % CHAIN_LEN);
+		p->chain = i + 1 == pl->nprocs ? -1 : (int)(i / CHAIN_LEN);
+		snprintf(path, sizeof(path), "%s/%s-%d.json", pl->tmpdir, stage_short[p->stage],
+			 p->chain + 1);
+		if (!(p->stats_path = strdup(path))) {
+			fp_error_set(err, "out-of-memory", "out of memory");
+			return -1;
+		}
+	}
+	for (int k = 0; k < pl->jobs; k++)
+		r->chains[k].fd = -1;
+	for (size_t i = 0; i < pl->ninputs; i++)
+		uses_stdin |= !strcmp(pl->inputs[i], "-");
+
+	/* N extracts cannot share one stdin: keep the list of paths in a file. */
+	if (uses_stdin && pl->jobs > 1) {
+		char path[PATH_MAX], buf[65536];
+		ssize_t n;
+		int fd;
+		snprintf(path, sizeof(path), "%s/inputs", pl->tmpdir);
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
+			fp_error_set(err, "tmpdir", "cannot write the input list: %s", strerror(errno));
+			return -1;
+		}
+		while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+			if (n > 0 && write(fd, buf, (size_t)n) != n)
+				n = -1;
+		close(fd);
+		if (n < 0) {
+			fp_error_set(err, "read", "cannot copy the input list: %s", strerror(errno));
+			return -1;
+		}
+		list_fd = 1; /* opened per chain below */
+	}
+
+	if (make_pipe(lp, err) < 0)
+		return -1;
+	r->load_fd = lp[1];
+	if (spawn(pl, &pl->procs[pl->nprocs - 1], lp[0], STDOUT_FILENO, err) < 0) {
+		close(lp[0]);
+		return -1;
+	}
+	close(lp[0]);
+
+	for (int k = 0; k < pl->jobs; k++) {
+		struct fp_proc *p = &pl->procs[(size_t)k * CHAIN_LEN];
+		int in = STDIN_FILENO, fds[2];
+		if (list_fd >= 0) {
+			char path[PATH_MAX];
+			snprintf(path, sizeof(path), "%s/inputs", pl->tmpdir);
+			if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+				fp_error_set(err, "tmpdir", "cannot read the input list: %s",
+					     strerror(errno));
+				goto out;
+			}
+		}
+		for (int s = 0; s < CHAIN_LEN; s++) {
+			if (make_pipe(fds, err) < 0)
+				goto out;
+			if (spawn(pl, &p[s], in, fds[1], err) < 0) {
+				close(fds[0]);
+				close(fds[1]);
+				goto out;
+			}
+			close(fds[1]);
+			if (in != STDIN_FILENO)
+				close(in);
+			in = fds[0];
+		}
+		r->chains[k].fd = in;
+		fcntl(in, F_SETFL, fcntl(in, F_GETFL) | O_NONBLOCK);
+		continue;
+out:
+		if (in != STDIN_FILENO)
+			close(in);
+		return -1;
+	}
+	ret = 0;
+	return ret;
+}
+
+/* Reads every stage's --stats file into pl->stats. */
+static void merge_stats(struct fp_pipeline *pl)
+{
+	json_t *stages = json_object(), *doc = json_object();
+	long rejects = 0;
+
+	if (!stages || !doc)
+		goto out;
+	for (size_t i = 0; i < pl->nprocs; i++) {
+		const char *name = stage_short[pl->procs[i].stage];
+		json_t *one = json_load_file(pl->procs[i].stats_path, 0, NULL), *into;
+		if (!one)
+			continue;
+		json_object_del(one, "program");
+		if (!(into = json_object_get(stages, name)))
+			json_object_set_new(stages, name, json_deep_copy(one));
+		else
+			fp_pipeline_merge_stats(into, one);
+		json_decref(one);
+	}
+	for (int s = 0; s < FP_STAGE_COUNT; s++)
+		rejects += (long)json_integer_value(
+			json_object_get(json_object_get(stages, stage_short[s]), "rejects"));
+	json_object_set_new(doc, "program", json_string("feedpipe"));
+	json_object_set_new(doc, "jobs", json_integer(pl->jobs));
+	json_object_set(doc, "files",
+			json_object_get(json_object_get(stages, "extract"), "records_in")
+				?: json_null());
+	json_object_set(doc, "records_out",
+			json_object_get(json_object_get(stages, "load"), "records_out")
+				?: json_null());
+	json_object_set_new(doc, "rejects", json_integer(rejects));
+	json_object_set_new(doc, "lines_relayed", json_integer(pl->last.records));
+	json_object_set_new(doc, "bytes_relayed", json_integer((json_int_t)pl->last.bytes));
+	json_object_set_new(doc, "seconds", json_real(pl->last.elapsed));
+	json_object_set(doc, "stages", stages);
+	json_decref(pl->stats);
+	pl->stats = doc;
+	doc = NULL;
+out:
+	json_decref(doc);
+	json_decref(stages);
+}
+
+int fp_pipeline_run(struct fp_pipeline *pl, struct fp_error *err)
+{
+	struct run r = { .pl = pl, .load_fd = -1 };
+	struct fp_proc *loader;
+	struct pollfd *fds = NULL;
+	int *which = NULL;
+	int open_chains, failed = 0, ret = -1;
+
+	if (pl->jobs < 1)
+		pl->jobs = 1;
+	r.started = r.last_tick = now();
+	memset(&pl->last, 0, sizeof(pl->last));
+	if (start(&r, err) < 0 || !(fds = calloc((size_t)pl->jobs, sizeof(*fds))) ||
+	    !(which = calloc((size_t)pl->jobs, sizeof(*which)))) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		stop_all(&r, SIGTERM, 1);
+		goto out;
+	}
+	loader = &pl->procs[pl->nprocs - 1];
+
+	for (open_chains = pl->jobs; open_chains > 0 && !failed;) {
+		int nfds = 0, rc;
+		for (int k = 0; k < pl->jobs; k++)
+			if (r.chains[k].fd >= 0) {
+				fds[nfds] = (struct pollfd){ .fd = r.chains[k].fd, .events = POLLIN };
+				which[nfds++] = k;
+			}
+		rc = poll(fds, (nfds_t)nfds, 250);
+		if (interrupted(pl))
+			break;
+		if (rc == 0 && waitpid(loader->pid, &loader->status, WNOHANG) == loader->pid) {
+			loader->reaped = 1; /* gone before the end of its input */
+			failed = 1;
+		}
+		for (int i = 0; i < nfds && rc > 0 && !failed && !interrupted(pl); i++) {
+			int k = which[i], got;
+			if (!fds[i].revents)
+				continue;
+			got = pump(&r, &r.chains[k]);
+			if (got == -2) {
+				fp_error_set(err, "read", "cannot read a stage's output: %s", strerror(errno));
+				stop_all(&r, SIGTERM, 1);
+				goto out;
+			}
+			if (got == -1 && !interrupted(pl))
+				failed = 1; /* the loader went away */
+			if (got != 0)
+				continue;
+			/* The chain ended: did all of it succeed? */
+			open_chains--;
+			for (int s = 0; s < CHAIN_LEN; s++) {
+				struct fp_proc *p = &pl->procs[(size_t)k * CHAIN_LEN + s];
+				if (wait_proc(pl, p) < 0)
+					break;
+				failed |= proc_failed(p);
+			}
+		}
+		tick(&r, 0);
+	}
+
+	if (interrupted(pl)) {
+		pl->signal = (int)*pl->interrupted;
+		stop_all(&r, pl->signal, 0);
+		ret = 1;
+	} else if (failed) {
+		stop_all(&r, SIGTERM, 1);
+		ret = 1;
+	} else {
+		close_fd(&r.load_fd);
+		if (wait_proc(pl, loader) < 0) {
+			pl->signal = (int)*pl->interrupted;
+			stop_all(&r, pl->signal, 0);
+		}
+		ret = proc_failed(loader) || pl->signal ? 1 : 0;
+	}
+	tick(&r, 1);
+	merge_stats(pl);
+out:
+	for (int k = 0; r.chains && k < pl->jobs; k++) {
+		close_fd(&r.chains[k].fd);
+		free(r.chains[k].buf);
+	}
+	close_fd(&r.load_fd);
+	free(r.chains);
+	free(fds);
+	free(which);
+	return ret;
+}
+
+int fp_pipeline_describe(const struct fp_pipeline *pl, const struct fp_proc *p, char *buf,
+			 size_t size)
+{
+	char where[64] = "";
+	int secondary = 0;
+
+	if (!p->reaped || p->status == 0 || p->collateral)
+		return 0;
+	if (pl->signal && WIFSIGNALED(p->status) && WTERMSIG(p->status) == pl->signal)
+		return 0;
+	if (pl->jobs > 1 && p->chain >= 0)
+		snprintf(where, sizeof(where), " (chain %d of %d)", p->chain + 1, pl->jobs);
+	if (WIFSIGNALED(p->status)) {
+		secondary = p->stage != FP_STAGE_LOAD && WTERMSIG(p->status) == SIGPIPE;
+		snprintf(buf, size, "%s%s killed by signal %d (%s)", stage_names[p->stage], where,
+			 WTERMSIG(p->status), strsignal(WTERMSIG(p->status)));
+	} else {
+		secondary = p->stage != FP_STAGE_LOAD && WEXITSTATUS(p->status) == 141;
+		snprintf(buf, size, "%s%s exited with status %d", stage_names[p->stage], where,
+			 WEXITSTATUS(p->status));
+	}
+	return secondary ? 2 : 1;
+}
