@@ -1,5 +1,10 @@
 #include <string.h>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_SHANI_PATH 1
+#endif
+
 #include "sha256.h"
 #include "banned.h"
 
@@ -46,6 +51,70 @@ static void compress(uint32_t state[8], const unsigned char block[64])
 	state[4] += e, state[5] += f, state[6] += g, state[7] += h;
 }
 
+#ifdef HAVE_SHANI_PATH
+/*
+ * The same compression with the x86 SHA extensions, about four times
+ * faster; chosen at run time when the processor has them. Each step of the
+ * loop does four rounds; the message schedule is
+ *   W[i] = sha256msg2(sha256msg1(W[i-4], W[i-3]) + alignr(W[i-1], W[i-2]), W[i-1])
+ * over groups of four words.
+ */
+__attribute__((target("sha,sse4.1"))) static void compress_shani(uint32_t state[8],
+								   const unsigned char *data,
+								   size_t blocks)
+{
+	const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i st0, st1, tmp, msg, w[4], abef, cdgh;
+	int i;
+
+	tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[0]), 0xB1); /* CDAB */
+	st1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[4]), 0x1B); /* EFGH */
+	st0 = _mm_alignr_epi8(tmp, st1, 8);    /* ABEF */
+	st1 = _mm_blend_epi16(st1, tmp, 0xF0); /* CDGH */
+	for (; blocks--; data += 64) {
+		abef = st0;
+		cdgh = st1;
+		for (i = 0; i < 16; i++) {
+			if (i < 4) {
+				w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 16 * i)), mask);
+			} else {
+				tmp = _mm_sha256msg1_epu32(w[i & 3], w[(i + 1) & 3]);
+				tmp = _mm_add_epi32(tmp, _mm_alignr_epi8(w[(i + 3) & 3], w[(i + 2) & 3], 4));
+				w[i & 3] = _mm_sha256msg2_epu32(tmp, w[(i + 3) & 3]);
+			}
+			msg = _mm_add_epi32(w[i & 3], _mm_loadu_si128((const __m128i *)&K[4 * i]));
+			st1 = _mm_sha256rnds2_epu32(st1, st0, msg);
+			st0 = _mm_sha256rnds2_epu32(st0, st1, _mm_shuffle_epi32(msg, 0x0E));
+		}
+		st0 = _mm_add_epi32(st0, abef);
+		st1 = _mm_add_epi32(st1, cdgh);
+	}
+	tmp = _mm_shuffle_epi32(st0, 0x1B);    /* FEBA */
+	st1 = _mm_shuffle_epi32(st1, 0xB1);    /* DCHG */
+	st0 = _mm_blend_epi16(tmp, st1, 0xF0); /* DCBA */
+	st1 = _mm_alignr_epi8(st1, tmp, 8);    /* ABEF */
+	_mm_storeu_si128((__m128i *)&state[0], st0);
+	_mm_storeu_si128((__m128i *)&state[4], st1);
+}
+#endif
+
+/* Compresses `blocks` 64-byte blocks, with the fastest code the CPU runs. */
+static void compress_blocks(uint32_t state[8], const unsigned char *data, size_t blocks)
+{
+#ifdef HAVE_SHANI_PATH
+	static int shani = -1;
+
+	if (shani < 0)
+		shani = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+	if (shani) {
+		compress_shani(state, data, blocks);
+		return;
+	}
+#endif
+	for (; blocks--; data += 64)
+		compress(state, data);
+}
+
 void fp_sha256_init(struct fp_sha256 *ctx)
 {
 	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -67,11 +136,12 @@ void fp_sha256_update(struct fp_sha256 *ctx, const void *data, size_t len)
 		ctx->used += n, p += n, len -= n;
 		if (ctx->used < 64)
 			return;
-		compress(ctx->state, ctx->block);
+		compress_blocks(ctx->state, ctx->block, 1);
 		ctx->used = 0;
 	}
-	for (; len >= 64; p += 64, len -= 64)
-		compress(ctx->state, p);
+	compress_blocks(ctx->state, p, len / 64);
+	p += len / 64 * 64;
+	len %= 64;
 	memcpy(ctx->block, p, len);
 	ctx->used = len;
 }
@@ -84,13 +154,13 @@ void fp_sha256_final(struct fp_sha256 *ctx, unsigned char out[FP_SHA256_LEN])
 	ctx->block[ctx->used++] = 0x80;
 	if (ctx->used > 56) {
 		memset(ctx->block + ctx->used, 0, 64 - ctx->used);
-		compress(ctx->state, ctx->block);
+		compress_blocks(ctx->state, ctx->block, 1);
 		ctx->used = 0;
 	}
 	memset(ctx->block + ctx->used, 0, 56 - ctx->used);
 	for (i = 0; i < 8; i++)
 		ctx->block[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
-	compress(ctx->state, ctx->block);
+	compress_blocks(ctx->state, ctx->block, 1);
 	for (i = 0; i < 8; i++) {
 		out[4 * i] = (unsigned char)(ctx->state[i] >> 24);
 		out[4 * i + 1] = (unsigned char)(ctx->state[i] >> 16);

@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,12 +47,29 @@ static size_t seq_len(const unsigned char *s, size_t avail, size_t *bad)
 	return need;
 }
 
+/* Skips ASCII eight bytes at a time: most of a post is markup. */
+static size_t ascii_run(const unsigned char *p, size_t i, size_t len)
+{
+	uint64_t word;
+
+	while (i + 8 <= len) {
+		memcpy(&word, p + i, 8);
+		if (word & 0x8080808080808080ULL)
+			break;
+		i += 8;
+	}
+	return i;
+}
+
 size_t fp_utf8_valid_prefix(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n, bad;
 
 	while (i < len) {
+		i = ascii_run(p, i, len);
+		if (i >= len)
+			break;
 		if (p[i] < 0x80) {
 			i++;
 			continue;
@@ -74,6 +92,16 @@ int fp_utf8_repair(const char *s, size_t len, char **out, size_t *out_len, size_
 	*out = NULL;
 	*out_len = 0;
 	for (i = 0; i < len; i += n) {
+		size_t run = ascii_run(p, i, len);
+
+		/* ASCII without NUL counts as is; a word holding a NUL is left
+		 * to the byte loop below. */
+		if (run > i && !memchr(p + i, 0, run - i)) {
+			total += run - i;
+			i = run;
+			if (i >= len)
+				break;
+		}
 		n = seq_len(p + i, len - i, &bad);
 		if (!n) {
 			ninvalid++;

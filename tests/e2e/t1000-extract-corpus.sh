@@ -19,4 +19,9 @@ diff -u "$T/expect" "$T/seed"
 # The multi-line single-quoted title folds as YAML says.
 jq -r 'select(.source.path == "0019.md") | .meta.title' "$T/out.jsonl" > "$T/t19"
 [ "$(cat "$T/t19")" = "## 入手umi 对于路由的考虑真心全乎，666" ] || fail "0019 title: $(cat "$T/t19")"
-echo "ok: $records records, 0 rejects"
+
+
+# source.sha256 is the SHA-256 of the raw file, as sha256sum computes it.
+jq -r '.source.sha256 + "  " + .source.root + "/" + .source.path' "$T/out.jsonl" > "$T/sums"
+sha256sum --quiet -c "$T/sums" || fail "sha256 mismatch"
+echo "ok: $records records, 0 rejects, checksums match"
