@@ -97,6 +97,26 @@ static char *dir_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
+/* mkdir -p */
+static int make_dirs(const char *path)
+{
+	char *p = strdup(path), *slash;
+	int ret = 0;
+
+	if (!p)
+		return -1;
+	for (slash = p + 1; ret == 0 && (slash = strchr(slash, '/')); slash++) {
+		*slash = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			ret = -1;
+		*slash = '/';
+	}
+	if (ret == 0 && mkdir(p, 0755) < 0 && errno != EEXIST)
+		ret = -1;
+	free(p);
+	return ret;
+}
+
 /* Sets the final and temporary names of `p` for `final` (steals it). */
 static int name_part(struct part *p, char *final)
 {
@@ -422,7 +442,7 @@ struct fp_jsonl *fp_jsonl_open(const struct fp_jsonl_options *opt, struct fp_err
 		j->opt.max_open = DEFAULT_MAX_OPEN;
 	snprintf(j->mode_new, sizeof(j->mode_new), "wb%d", j->opt.level);
 	if (j->opt.dir) {
-		if (mkdir(j->opt.dir, 0755) < 0 && errno != EEXIST) {
+		if (make_dirs(j->opt.dir) < 0) {
 			fp_error_set(err, "mkdir-error", "cannot create directory: %s",
 				     strerror(errno));
 			fp_error_at(err, j->opt.dir, 0, 0);
@@ -432,6 +452,18 @@ struct fp_jsonl *fp_jsonl_open(const struct fp_jsonl_options *opt, struct fp_err
 		if (name_part(&j->rejects, dup_printf("%s/rejects.jsonl.gz", j->opt.dir)) < 0)
 			goto oom;
 	} else {
+		char *dir = dir_of(j->opt.path);
+		int rc = dir ? make_dirs(dir) : 0;
+
+		if (rc < 0) {
+			fp_error_set(err, "mkdir-error", "cannot create directory: %s",
+				     strerror(errno));
+			fp_error_at(err, dir, 0, 0);
+			free(dir);
+			free(j);
+			return NULL;
+		}
+		free(dir);
 		if (name_part(&j->single, strdup(j->opt.path)) < 0 ||
 		    name_part(&j->rejects, rejects_name(j->opt.path)) < 0)
 			goto oom;
@@ -484,4 +516,9 @@ void fp_jsonl_free(struct fp_jsonl *j)
 	abandon(j, &j->single);
 	abandon(j, &j->rejects);
 	free(j);
+}
+
+const char *fp_jsonl_version(void)
+{
+	return zlibVersion();
 }

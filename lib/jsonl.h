@@ -81,4 +81,7 @@ const struct fp_jsonl_counts *fp_jsonl_counts(const struct fp_jsonl *j);
  * way to abandon the output after an error or a signal. Accepts NULL. */
 void fp_jsonl_free(struct fp_jsonl *j);
 
+/* The runtime version of zlib, "1.2.13" (borrowed, static). */
+const char *fp_jsonl_version(void);
+
 #endif

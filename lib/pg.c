@@ -1277,7 +1277,9 @@ int fp_pg_add(struct fp_pg *pg, const json_t *rec, struct fp_error *err)
 	if (article_row(pg, rec, err) < 0)
 		return strcmp(err ? err->reason : "", "out-of-memory") ? 0 : -1;
 	pg->n_art++;
-	return batch_full(pg) ? fp_pg_flush(pg, err) : 1;
+	if (batch_full(pg) && fp_pg_flush(pg, err) < 0)
+		return -1;
+	return 1;
 }
 
 int fp_pg_add_reject(struct fp_pg *pg, const json_t *reject, struct fp_error *err)
@@ -1290,6 +1292,30 @@ int fp_pg_add_reject(struct fp_pg *pg, const json_t *reject, struct fp_error *er
 		return -1;
 	pg->n_rej++;
 	return batch_full(pg) ? fp_pg_flush(pg, err) : 0;
+}
+
+int fp_pg_check(const json_t *rec, struct fp_error *err)
+{
+	struct fp_pg pg;
+	int ret;
+
+	memset(&pg, 0, sizeof(pg));
+	ret = article_row(&pg, rec, err);
+	buf_release(&pg.art);
+	buf_release(&pg.scratch);
+	if (ret == 0)
+		return 1;
+	return strcmp(err ? err->reason : "", "out-of-memory") ? 0 : -1;
+}
+
+const char *fp_pg_version(void)
+{
+	static char buf[32];
+	int v = PQlibVersion();
+
+	if (!buf[0])
+		snprintf(buf, sizeof(buf), "%d.%d", v / 10000, v % 10000);
+	return buf;
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */

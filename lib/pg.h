@@ -87,6 +87,13 @@ int fp_pg_add(struct fp_pg *pg, const json_t *rec, struct fp_error *err);
  */
 int fp_pg_add_reject(struct fp_pg *pg, const json_t *reject, struct fp_error *err);
 
+/*
+ * Checks an article as fp_pg_add() does, without a database (for the JSONL
+ * sink alone). Returns 1 (fine), 0 (err set, "article-invalid") or -1 (out
+ * of memory).
+ */
+int fp_pg_check(const json_t *rec, struct fp_error *err);
+
 /* Commits the current batch, if any. Returns 0 or -1 as fp_pg_add(). */
 int fp_pg_flush(struct fp_pg *pg, struct fp_error *err);
 
@@ -113,5 +120,8 @@ void fp_pg_free(struct fp_pg *pg);
  * left out). Writes at most `size` bytes, NUL-terminated, and returns `buf`.
  */
 char *fp_pg_describe(const char *conninfo, char *buf, size_t size);
+
+/* The runtime version of libpq, "15.18" (borrowed, static). */
+const char *fp_pg_version(void);
 
 #endif
