@@ -581,8 +581,14 @@ static int clean_url(struct fp_html *h, const char *in)
 		      (n && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))))
 			break;
 	}
-	if (n == u->len || u->p[n] != ':')
-		return 0; /* relative */
+	if (n == u->len || u->p[n] != ':') {
+		/* Relative, unless its first segment has a ':' (a scheme
+		 * hidden behind junk: "`javascript:") or an '&' (HTML5's
+		 * "javascript&colon;"). */
+		size_t end = strcspn(u->p, "/?#");
+
+		return memchr(u->p, '&', end) || memchr(u->p, ':', end) ? -1 : 0;
+	}
 	if ((n == 4 && strncasecmp(u->p, "http", 4) == 0) ||
 	    (n == 5 && strncasecmp(u->p, "https", 5) == 0) ||
 	    (n == 6 && strncasecmp(u->p, "mailto", 6) == 0))

@@ -71,7 +71,7 @@ static void selector_release(struct selector *s)
 
 static int is_ident_char(char c)
 {
-	return c && !strchr(".#[]=,'\" \t\n\r>+~*()", c);
+	return c && !strchr(".#[]=,'\" \t\n\r>+~*():", c);
 }
 
 static int is_space(char c)
