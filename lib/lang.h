@@ -8,11 +8,15 @@
  * not a language identifier: it counts letters by script and names the
  * language the winning script most likely writes in these archives.
  *
+ * Latin letters turn up in text of every language (names, brands, code), so
+ * the strongest other script wins as soon as its score is a quarter of the
+ * Latin one; Latin wins otherwise.
+ *
  *   Han and kana (each letter counts twice: one CJK character carries
  *   about as much as a short word)   ja when kana are at least a tenth of
  *                                    them, else Chinese: zh-Hans when more
  *                                    characters are simplified-only than
- *                                    traditional-only (two tables of 526
+ *                                    traditional-only (two tables of 644
  *                                    frequent characters each, such as
  *                                    们/們 and 国/國), zh-Hant when fewer,
  *                                    zh on a tie
