@@ -504,7 +504,7 @@ static void collapse_into(struct buf *out, const char *s, size_t len, int *pendi
  * element boundaries of blocks and <br>, nothing from dropped elements.
  * Gives up (returns NULL) past TEXT_RULE_MAX bytes.
  */
-static const char *element_text(void *ctx, size_t *len)
+static const char *element_text(void *ctx, int leaf, size_t *len)
 {
 	struct fp_html *h = ctx;
 	const xmlNode *top = h->stack[h->depth - 1].node, *cur = top->children;
@@ -523,6 +523,8 @@ static const char *element_text(void *ctx, size_t *len)
 		} else if (cur->type == XML_ELEMENT_NODE) {
 			unsigned f = tag_flags((const char *)cur->name);
 
+			if (leaf && f & (T_BLOCK | T_LINE | T_CELL))
+				return NULL;
 			if (f & (T_BLOCK | T_LINE | T_CELL) || strcmp((const char *)cur->name, "br") == 0)
 				pending = 1;
 			descend = !(f & (T_DROP | T_EMBED));

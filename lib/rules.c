@@ -745,7 +745,7 @@ enum fp_rules_verdict fp_rules_match_node(struct fp_rules *rules, const struct f
 					  fp_rules_text_fn text, void *ctx, json_t *found)
 {
 	const char *t = NULL;
-	int have_text = 0;
+	int have_text = -1; /* the leaf flag t was computed with, or -1 */
 	size_t i, j, len;
 
 	for (i = 0; i < rules->n; i++) {
@@ -763,9 +763,9 @@ enum fp_rules_verdict fp_rules_match_node(struct fp_rules *rules, const struct f
 		} else if (!n->is_block) {
 			continue;
 		}
-		if ((r->has_re || r->capture) && !have_text) {
-			t = text(ctx, &len);
-			have_text = 1;
+		if ((r->has_re || r->capture) && have_text != !r->nselectors) {
+			have_text = !r->nselectors;
+			t = text(ctx, have_text, &len);
 		}
 		v = try_rule(r, t, found);
 		if (v != FP_RULES_NONE)

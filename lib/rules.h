@@ -41,10 +41,12 @@ struct fp_rules_node {
 
 /*
  * Lazily computes the text of the node being matched: collapsed, trimmed,
- * NUL-terminated, borrowed until the next node. Returns NULL when the text is
- * longer than the module cares to compute (such a node matches no pattern).
+ * NUL-terminated, borrowed until the next call. Returns NULL when the text
+ * is longer than the module cares to compute, or, with `leaf` set, when the
+ * node holds other blocks (such a node matches no pattern). Text-only rules
+ * ask for leaves: they match the innermost block, never a wrapper.
  */
-typedef const char *(*fp_rules_text_fn)(void *ctx, size_t *len);
+typedef const char *(*fp_rules_text_fn)(void *ctx, int leaf, size_t *len);
 
 /* Returns a new, empty rule set, or NULL when out of memory. */
 struct fp_rules *fp_rules_new(void);
