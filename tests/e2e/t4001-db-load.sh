@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# feedpipe-load into PostgreSQL: the fixture articles arrive byte-exact
+# (hostile COPY strings included), duplicates collapse to the last one,
+# rejects (upstream, bad lines, invalid articles) land in the rejects table.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/load-lib.sh"
+need_pg
+s=$(new_schema)
+trap 'drop_schema "$s"; rm -rf "$T"' EXIT
+in=$FP_SOURCE/fixtures/load/articles.ndjson
+
+feedpipe-load -q --pg "" --schema "$s" --stats "$T/stats.json" <"$in" ||
+  fail "load failed"
+
+# Counts: 5 distinct valid ids (one duplicate), 3 rejects.
+jq -r '[.records_in, .records_out, .inserted, .updated, .unchanged, .duplicates,
+        .rejects_stored, .rejects, .rejects_passed] | @tsv' "$T/stats.json" >"$T/counts"
+printf '9\t6\t5\t0\t0\t1\t3\t2\t1\n' >"$T/counts.expect"
+diff -u "$T/counts.expect" "$T/counts"
+
+# Every stored value equals the input, byte for byte: the accepted records,
+# last duplicate winning, against the rows as JSON.
+jq -R 'fromjson? // empty | select(.reject == null and .published_at != "2018-02-30T00:00:00Z")' "$in" |
+  jq -s 'reduce .[] as $r ({}; .[$r.id] = $r) | [.[]] | sort_by(.id) | map({id, title, author,
+          topic, site, feed, categories, published_at, published_raw, image, thumbnail, comments,
+          editor, original_title, lang, html, text, chars, images, links, embeds, content_hash,
+          source, warnings})' >"$T/expect.json"
+q -c "SELECT coalesce(json_agg(json_build_object('id', id, 'title', title, 'author', author,
+        'topic', topic, 'site', site, 'feed', feed, 'categories', categories,
+        'published_at', to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+        'published_raw', published_raw, 'image', image, 'thumbnail', thumbnail,
+        'comments', comments, 'editor', editor, 'original_title', original_title, 'lang', lang,
+        'html', html, 'text', text, 'chars', chars, 'images', images, 'links', links,
+        'embeds', embeds, 'content_hash', content_hash,
+        'source', json_build_object('path', source_path, 'root', source_root,
+          'bytes', source_bytes,
+          'mtime', to_char(source_mtime AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+          'sha256', source_sha256),
+        'warnings', warnings) ORDER BY id), '[]') FROM \"$s\".articles" |
+  jq . >"$T/actual.json"
+diff -u <(jq -S . "$T/expect.json") <(jq -S . "$T/actual.json")
+
+# The hostile title, compared as raw bytes too (not through JSON).
+jq -R 'fromjson? // empty | select(.title? and (.title | startswith("tab"))) | .title' "$in" |
+  jq -j . >"$T/title.expect"
+q -c "SELECT title FROM \"$s\".articles WHERE title LIKE 'tab%'" | head -c -1 >"$T/title.actual"
+cmp "$T/title.expect" "$T/title.actual"
+
+# Images: one row per image, in order.
+q -c "SELECT article_id, position, src, coalesce(alt, '<null>') FROM \"$s\".article_images
+      WHERE article_id = (SELECT id FROM \"$s\".articles WHERE title = 'images')
+      ORDER BY position" >"$T/images"
+cat >"$T/images.expect" <<'X'
+3f1fefa629233836|1|a.png|x	y
+3f1fefa629233836|2|b.png|<null>
+3f1fefa629233836|3|c\d.png|\N
+X
+diff -u "$T/images.expect" "$T/images"
+[ "$(q -c "SELECT count(*) FROM \"$s\".article_images")" = 6 ] || fail "image rows"
+
+# Rejects with their reasons, the raw record kept.
+q -c "SELECT stage, reason, coalesce(source_path, '-'), coalesce(record_no::text, '-')
+      FROM \"$s\".rejects ORDER BY stage, reason" >"$T/rejects"
+cat >"$T/rejects.expect" <<'X'
+extract|frontmatter-unterminated|posts/a.md|-
+load|article-invalid|rsshub/0006.md|9
+load|ndjson-invalid|-|7
+X
+diff -u "$T/rejects.expect" "$T/rejects"
+[ "$(q -c "SELECT record->>'input' FROM \"$s\".rejects WHERE reason = 'ndjson-invalid'")" = "this is not json" ] ||
+  fail "raw line of the bad record"
+
+# The load run, the migration, the view, the indexes.
+[ "$(q -c "SELECT status, inserted, duplicates, rejects, batches FROM \"$s\".load_runs")" = "ok|5|1|3|1" ] ||
+  fail "load_runs row"
+[ "$(q -c "SELECT version FROM \"$s\".feedpipe_migrations")" = 0001 ] || fail "migrations"
+[ "$(q -c "SELECT sum(articles) FROM \"$s\".articles_per_feed_day")" = 5 ] || fail "view"
+q -c "SELECT indexname FROM pg_indexes WHERE schemaname = '$s' AND tablename = 'articles' ORDER BY 1" >"$T/idx"
+grep -qx articles_title_trgm_idx "$T/idx" || fail "no trigram index"
+grep -qx articles_published_at_idx "$T/idx" || fail "no published_at index"
+# Substring search over Chinese titles goes through the trigram index.
+[ "$(q -c "SET enable_seqscan = off; SELECT id FROM \"$s\".articles WHERE title LIKE '%标题%'")" = 320f7813ecceba79 ] ||
+  fail "trigram search"
+echo ok

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Crash safety: SIGKILL the loader at many points of a load. After each kill
+# every stored row is complete and equal to the row of an uninterrupted run,
+# only whole batches are there, and a re-run reaches exactly the state of an
+# uninterrupted run.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/load-lib.sh"
+need_pg
+ref=$(new_schema)
+s=${ref}_k
+trap 'drop_schema "$ref"; drop_schema "$s"; rm -rf "$T"' EXIT
+
+rows=50
+gen_articles 3000 >"$T/in.ndjson"
+load() { feedpipe-load -q --pg "" --schema "$1" --batch-rows $rows "${@:2}" <"$T/in.ndjson"; }
+
+# The uninterrupted run, timed.
+start=$(date +%s%N)
+load "$ref"
+elapsed=$(( ($(date +%s%N) - start) / 1000 ))   # microseconds
+want=$(checksum "$ref")
+cols="to_jsonb(x) - 'first_loaded_at' - 'updated_at' - 'load_run'"
+
+trials=24 killed=0
+for k in $(seq 1 $trials); do
+  drop_schema "$s"
+  # Not through the function: $! must be the loader itself.
+  feedpipe-load -q --pg "" --schema "$s" --batch-rows $rows <"$T/in.ndjson" & pid=$!
+  # Spread the kills over the whole run: startup, migrations, COPY, commit.
+  sleep "$(awk -v e="$elapsed" -v k="$k" -v n="$trials" 'BEGIN { printf "%.6f", e * k / (n + 1) / 1e6 }')"
+  if kill -9 "$pid" 2>/dev/null; then killed=$((killed + 1)); fi
+  wait "$pid" 2>/dev/null || true
+
+  if [ "$(q -c "SELECT count(*) FROM pg_namespace WHERE nspname = '$s'")" = 1 ] &&
+     [ "$(q -c "SELECT to_regclass('\"$s\".load_runs') IS NOT NULL")" = t ]; then
+    # Every row there is complete: equal to the uninterrupted run's row.
+    bad=$(q -c "SELECT count(*) FROM \"$s\".articles x LEFT JOIN \"$ref\".articles r USING (id)
+                WHERE r.id IS NULL OR ($cols) <> (SELECT to_jsonb(x) - 'first_loaded_at' - 'updated_at' - 'load_run'
+                                                  FROM \"$ref\".articles x WHERE x.id = r.id)")
+    [ "$bad" = 0 ] || fail "trial $k: $bad incomplete or wrong rows"
+    bad=$(q -c "SELECT count(*) FROM (SELECT article_id, count(*) FROM \"$s\".article_images GROUP BY 1) c
+                JOIN (SELECT article_id, count(*) FROM \"$ref\".article_images GROUP BY 1) r USING (article_id)
+                WHERE c.count <> r.count")
+    [ "$bad" = 0 ] || fail "trial $k: articles with some of their images"
+    # Whole batches only: the rows are those of the first B batches.
+    b=$(q -c "SELECT coalesce(sum(batches), 0) FROM \"$s\".load_runs")
+    n=$(q -c "SELECT count(*) FROM \"$s\".articles")
+    expect=$(head -n $((b * rows)) "$T/in.ndjson" | grep -vc '"reject"' || true)
+    [ "$n" = "$expect" ] || fail "trial $k: $n rows after $b batches, expected $expect"
+    echo "trial $k: killed with $b whole batches, $n rows"
+  else
+    echo "trial $k: killed before the schema was made"
+  fi
+  load "$s" || fail "trial $k: re-run failed"
+  [ "$(checksum "$s")" = "$want" ] || fail "trial $k: re-run did not reach the state of an uninterrupted run"
+done
+[ $killed -ge 20 ] || fail "only $killed of $trials kills hit a running loader (machine too fast?)"
+echo "ok: $killed kills during a load"
