@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -204,6 +205,12 @@ int fp_pipeline_lock(const char *path, struct fp_error *err)
 	return fd;
 }
 
+/* Members that are a maximum, not a sum, over processes. */
+static int takes_max(const char *key)
+{
+	return !strcmp(key, "seconds") || !strncmp(key, "max_", 4);
+}
+
 int fp_pipeline_merge_stats(json_t *into, const json_t *from)
 {
 	const char *key;
@@ -215,12 +222,12 @@ int fp_pipeline_merge_stats(json_t *into, const json_t *from)
 			if (json_object_set_new(into, key, json_deep_copy(v)) < 0)
 				return -1;
 		} else if (json_is_integer(have) && json_is_integer(v)) {
-			json_integer_set(have, json_integer_value(have) + json_integer_value(v));
+			json_int_t a = json_integer_value(have), b = json_integer_value(v);
+			json_integer_set(have, takes_max(key) ? (a > b ? a : b) : a + b);
 		} else if (json_is_number(have) && json_is_number(v)) {
 			double a = json_number_value(have), b = json_number_value(v);
 			if (json_object_set_new(into, key,
-						json_real(!strcmp(key, "seconds") ? (a > b ? a : b)
-										 : a + b)) < 0)
+						json_real(takes_max(key) ? (a > b ? a : b) : a + b)) < 0)
 				return -1;
 		} else if (json_is_object(have) && json_is_object(v)) {
 			if (fp_pipeline_merge_stats(have, v) < 0)
@@ -359,17 +366,30 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* waitpid() that also keeps what the process used. Returns 1 when reaped. */
+static int reap(struct fp_proc *p, int flags)
+{
+	struct rusage ru;
+	pid_t r = wait4(p->pid, &p->status, flags, &ru);
+
+	if (r == p->pid) {
+		p->reaped = 1;
+		p->cpu_seconds = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+				 (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+		p->max_rss_kb = ru.ru_maxrss;
+		return 1;
+	}
+	if (r < 0 && errno == ECHILD) /* not ours any more: nothing to learn */
+		p->reaped = 1, p->status = 0;
+	return p->reaped;
+}
+
 /* Waits for `p`. Returns 0, or -1 when a signal interrupted the wait. */
 static int wait_proc(struct fp_pipeline *pl, struct fp_proc *p)
 {
-	while (p->pid > 0 && !p->reaped) {
-		if (waitpid(p->pid, &p->status, 0) == p->pid)
-			p->reaped = 1;
-		else if (errno != EINTR)
-			p->reaped = 1, p->status = 0;
-		else if (interrupted(pl))
+	while (p->pid > 0 && !p->reaped)
+		if (!reap(p, 0) && errno == EINTR && interrupted(pl))
 			return -1;
-	}
 	return 0;
 }
 
@@ -393,8 +413,8 @@ static void stop_all(struct run *r, int sig, int collateral)
 
 	for (size_t i = 0; i < pl->nprocs; i++) {
 		struct fp_proc *p = &pl->procs[i];
-		if (p->pid > 0 && !p->reaped && waitpid(p->pid, &p->status, WNOHANG) == p->pid)
-			p->reaped = 1;
+		if (p->pid > 0 && !p->reaped)
+			reap(p, WNOHANG);
 		if (p->pid > 0 && !p->reaped) {
 			kill(p->pid, sig);
 			p->collateral = collateral;
@@ -408,9 +428,7 @@ static void stop_all(struct run *r, int sig, int collateral)
 			struct fp_proc *p = &pl->procs[i];
 			if (p->pid <= 0 || p->reaped)
 				continue;
-			if (waitpid(p->pid, &p->status, WNOHANG) == p->pid)
-				p->reaped = 1;
-			else if (++left && hard == 0 && now() > deadline)
+			if (!reap(p, WNOHANG) && ++left && hard == 0 && now() > deadline)
 				kill(p->pid, SIGKILL);
 		}
 		if (left && now() > deadline)
@@ -606,9 +624,12 @@ static void merge_stats(struct fp_pipeline *pl)
 	for (size_t i = 0; i < pl->nprocs; i++) {
 		const char *name = stage_short[pl->procs[i].stage];
 		json_t *one = json_load_file(pl->procs[i].stats_path, 0, NULL), *into;
-		if (!one)
+		if (!one && !(one = json_object()))
 			continue;
 		json_object_del(one, "program");
+		/* What the kernel counted, also for a stage that wrote no stats. */
+		json_object_set_new(one, "cpu_seconds", json_real(pl->procs[i].cpu_seconds));
+		json_object_set_new(one, "max_rss_kb", json_integer(pl->procs[i].max_rss_kb));
 		if (!(into = json_object_get(stages, name)))
 			json_object_set_new(stages, name, json_deep_copy(one));
 		else
@@ -669,10 +690,8 @@ int fp_pipeline_run(struct fp_pipeline *pl, struct fp_error *err)
 		rc = poll(fds, (nfds_t)nfds, 250);
 		if (interrupted(pl))
 			break;
-		if (rc == 0 && waitpid(loader->pid, &loader->status, WNOHANG) == loader->pid) {
-			loader->reaped = 1; /* gone before the end of its input */
-			failed = 1;
-		}
+		if (rc == 0 && reap(loader, WNOHANG))
+			failed = 1; /* gone before the end of its input */
 		for (int i = 0; i < nfds && rc > 0 && !failed && !interrupted(pl); i++) {
 			int k = which[i], got;
 			if (!fds[i].revents)

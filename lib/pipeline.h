@@ -37,6 +37,8 @@ struct fp_proc {
 	int status;         /* waitpid() status, valid when `reaped` */
 	int reaped;
 	int collateral;     /* stopped by the driver because another stage failed */
+	double cpu_seconds; /* user + system time, once reaped */
+	long max_rss_kb;    /* peak resident set size, once reaped */
 	char *stats_path;   /* its --stats file (owned) */
 };
 
@@ -111,7 +113,8 @@ long fp_pipeline_count_inputs(char *const *inputs, size_t ninputs, const char *g
  * could not run it (pipes, spawning, temporary files) after stopping what it
  * had started. When *pl->interrupted became non-zero, the signal is forwarded
  * to every stage, pl->signal is set and 1 is returned. pl->stats holds the
- * merged statistics of the stages that wrote theirs.
+ * merged statistics of the stages ({"stages": {"extract": ...}}), each with
+ * the kernel's "cpu_seconds" and "max_rss_kb" of its processes.
  */
 int fp_pipeline_run(struct fp_pipeline *pl, struct fp_error *err);
 
@@ -136,8 +139,9 @@ int fp_pipeline_lock(const char *path, struct fp_error *err);
 
 /*
  * Merges the --stats document `from` (borrowed) into `into`: numbers are
- * added ("seconds" takes the maximum), objects merged member by member, other
- * values kept from `into` when present. Returns 0, or -1 (out of memory).
+ * added ("seconds" and members named "max_..." take the maximum), objects
+ * merged member by member, other values kept from `into` when present.
+ * Returns 0, or -1 (out of memory).
  */
 int fp_pipeline_merge_stats(json_t *into, const json_t *from);
 

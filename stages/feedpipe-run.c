@@ -11,7 +11,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: feedpipe run [options] INPUT... (--pg DSN | --out FILE.jsonl.gz | --out-dir DIR)\n"
+	fputs("usage: feedpipe run [options] INPUT... (--pg DSN | --out FILE | --out-dir DIR)...\n"
 	      "Runs feedpipe-extract | feedpipe-clean | feedpipe-normalize | feedpipe-load over the\n"
 	      "INPUT files and directories (\"-\": read paths from stdin).\n"
 	      "\n"
@@ -172,8 +172,8 @@ int main(int argc, char **argv)
 		    (opt == FP_OPT_MAX_REJECTS && to_all(&pl, "--max-rejects", optarg)))
 			return fp_cli_msg(&cli, "out of memory"), 3;
 	}
-	if (optind >= argc || sinks != 1) {
-		fp_cli_msg(&cli, optind >= argc ? "no INPUT given" : "give exactly one of --pg, --out, --out-dir");
+	if (optind >= argc || sinks < 1) {
+		fp_cli_msg(&cli, optind >= argc ? "no INPUT given" : "give --pg, --out or --out-dir");
 		return usage(stderr), 2;
 	}
 	pl.jobs = (int)jobs;

@@ -106,7 +106,6 @@ run 0 10 --out-dir "$T/f" --lock "$T/lock"
 
 # Usage errors.
 run 2 10
-run 2 10 --out-dir "$T/g" --pg x
 run 2 -j 0 10 --out-dir "$T/g"
 run 2 --shard 2/2 10 --out-dir "$T/g"
 FEEDPIPE_LIBEXEC=$T/nowhere run 2 10 --out-dir "$T/g"
