@@ -321,6 +321,8 @@ int fp_date_zone_set(struct fp_date_zone *z, const char *spec, struct fp_error *
 	long off = 0;
 
 	fp_date_zone_release(z);
+	if (!*spec)
+		goto bad;
 	if (!strcasecmp(spec, "Z"))
 		rest = "";
 	else if (!strncasecmp(spec, "UTC", 3))
@@ -570,13 +572,22 @@ static int parse_numeric(struct scan *sc, struct fields *f)
 /* 2020年08月31日 12:56 / 12时56分08秒 */
 static int parse_chinese(struct scan *sc, struct fields *f)
 {
-	if (read_num(sc, 4, 4, &f->year) != 4 || !eat(sc, "年"))
+	if (read_num(sc, 4, 4, &f->year) != 4)
 		return -1;
 	skip_ws(sc);
-	if (!read_num(sc, 1, 2, &f->month) || !eat(sc, "月"))
+	if (!eat(sc, "年"))
 		return -1;
 	skip_ws(sc);
-	if (!read_num(sc, 1, 2, &f->day) || !(eat(sc, "日") || eat(sc, "号")))
+	if (!read_num(sc, 1, 2, &f->month))
+		return -1;
+	skip_ws(sc);
+	if (!eat(sc, "月"))
+		return -1;
+	skip_ws(sc);
+	if (!read_num(sc, 1, 2, &f->day))
+		return -1;
+	skip_ws(sc);
+	if (!(eat(sc, "日") || eat(sc, "号")))
 		return -1;
 	skip_ws(sc);
 	if (at_end(sc))

@@ -32,7 +32,8 @@ static int is_removed_control(unsigned int cp)
  * character that composes with the one before it, or a Hangul vowel or
  * trailing consonant jamo (composed by algorithm). Text made only of other
  * characters is in NFC already, which spares most text a full
- * normalization. U+0300 is the first code point whose NFC quick check is
+ * normalization. The test is conservative: precomposed letters above
+ * U+0300 (が, ệ) are NFC but take the slow path. U+0300 is the first code point whose NFC quick check is
  * not "yes".
  */
 static int nfc_unsafe(unsigned int cp)
@@ -158,6 +159,12 @@ int fp_text_normalize(const char *s, size_t len, unsigned flags, char **out, siz
 		}
 		tmp = (char *)nfc;
 		tmplen = (size_t)r;
+		/* The quick check is conservative (a precomposed が is NFC but
+		 * was looked at): an unchanged text is not a new string. */
+		if (tmplen == len && memcmp(tmp, s, len) == 0) {
+			free(tmp);
+			return 0;
+		}
 	}
 	if (!tmp) {
 		/* Nothing to do after all (cannot happen: needs_change said so). */

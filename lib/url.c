@@ -59,7 +59,7 @@ static int scheme_len(const char *s, size_t len)
 
 static int host_char(unsigned char c)
 {
-	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '%' || c >= 0x80;
+	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c >= 0x80;
 }
 
 /* Checks the authority of an http(s) URL starting at s (after "//") and

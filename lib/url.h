@@ -17,7 +17,7 @@
  *      characters and no '<', '>' or '"' (the marks of broken markup); a
  *      scheme, when present, is letters, digits, '+', '-', '.' starting with
  *      a letter; http(s) URLs need "//" and a non-empty host of letters,
- *      digits, '-', '.', '_', '~', '%', non-ASCII (IDN) or an [IPv6]
+ *      digits, '-', '.', '_', '~', non-ASCII (IDN) or an [IPv6]
  *      literal, with an optional userinfo and numeric port. Relative
  *      references ("/a.png", "img/a.png", "#top") are kept as they are:
  *      there is no base URL to resolve them against.
