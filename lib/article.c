@@ -880,6 +880,16 @@ static const char *check_field(const json_t *art, const json_t *v, enum kind kin
 	return "unknown kind";
 }
 
+static int known_field(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < NFIELDS; i++)
+		if (!strcmp(key, article_fields[i].name))
+			return 1;
+	return 0;
+}
+
 int fp_article_validate(const json_t *article, struct fp_error *err)
 {
 	void *it;
@@ -894,13 +904,15 @@ int fp_article_validate(const json_t *article, struct fp_error *err)
 	     it = json_object_iter_next((json_t *)article, it), i++) {
 		key = json_object_iter_key(it);
 		if (i >= NFIELDS || strcmp(key, article_fields[i].name) != 0) {
-			if (json_object_get(article, key) && i < NFIELDS &&
-			    !json_object_get(article, article_fields[i].name))
+			if (!known_field(key))
+				fp_error_set(err, "article-invalid", "field '%.64s': unexpected member",
+					     key);
+			else if (!json_object_get(article, article_fields[i].name))
 				fp_error_set(err, "article-invalid", "field '%s': missing",
 					     article_fields[i].name);
 			else
-				fp_error_set(err, "article-invalid",
-					     "field '%.64s': unexpected or out of order", key);
+				fp_error_set(err, "article-invalid", "field '%s': out of order",
+					     article_fields[i].name);
 			return -1;
 		}
 		why = check_field(article, json_object_iter_value(it), article_fields[i].kind);
