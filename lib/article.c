@@ -296,8 +296,8 @@ static void taxonomy(json_t *meta, const char *path, struct taxonomy *t, struct 
 			     "flattened, list markers removed): no folder path to use");
 		else
 			warn(b, "taxonomy-incomplete",
-			     "categories has %zu usable levels and the folder path %zu: "
-			     "missing levels are null", n, nd);
+			     "topic, site and feed incomplete (usable levels: %zu in categories, %zu "
+			     "in the folder path): missing levels are null", n, nd);
 	}
 	json_decref(dirs);
 }
