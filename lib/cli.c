@@ -37,7 +37,8 @@ int fp_cli_parse_size(const char *s, size_t *out)
 	unsigned long long v;
 	int shift = 0;
 
-	if (!*s || *s == '-')
+	/* strtoull skips spaces and negates "-1": only digits may start a size. */
+	if (*s < '0' || *s > '9')
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
