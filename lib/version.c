@@ -2,6 +2,8 @@
 
 #include <jansson.h>
 
+#include "jsonl.h"
+#include "pg.h"
 #include "version.h"
 #include "banned.h"
 
@@ -9,8 +11,11 @@ const char *fp_version_libraries(void)
 {
 	static char buf[256];
 
+	/* Each wrapper module reports its own library's runtime version (the
+	 * shared library the process loaded, not the headers it was built
+	 * with): what a bug report needs. */
 	if (!buf[0])
-		snprintf(buf, sizeof(buf), "jansson %s, libyaml %s", jansson_version_str(),
-			 fp_yaml_version());
+		snprintf(buf, sizeof(buf), "jansson %s, libyaml %s, libpq %s, zlib %s",
+			 jansson_version_str(), fp_yaml_version(), fp_pg_version(), fp_jsonl_version());
 	return buf;
 }
