@@ -5,6 +5,7 @@
 #include <libxml/tree.h>
 
 #include "html.h"
+#include "utf8.h"
 #include "banned.h"
 
 /* HTML5: numeric references 0x80-0x9F name windows-1252 characters. */
@@ -468,14 +469,15 @@ static size_t soft_space(const unsigned char *s, size_t len)
 
 /*
  * Appends `s` to `out` with every run of whitespace (U+3000 and U+00A0
- * included) as one space, without leading or trailing space.
+ * included) as one space, without leading or trailing space; stops once
+ * `out` holds `limit` bytes or more (0: no limit).
  */
-static void collapse_into(struct buf *out, const char *s, size_t len, int *pending)
+static void collapse_into(struct buf *out, const char *s, size_t len, int *pending, size_t limit)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
 
-	while (i < len) {
+	while (i < len && (!limit || out->len < limit)) {
 		size_t n, run;
 
 		if (is_ascii_space(u[i])) {
@@ -504,10 +506,11 @@ static void collapse_into(struct buf *out, const char *s, size_t len, int *pendi
  * element boundaries of blocks and <br>, nothing from dropped elements.
  * Gives up (returns NULL) past TEXT_RULE_MAX bytes.
  */
-static const char *element_text(void *ctx, int leaf, size_t *len)
+static const char *element_text(void *ctx, int leaf, size_t max, size_t *len)
 {
 	struct fp_html *h = ctx;
 	const xmlNode *top = h->stack[h->depth - 1].node, *cur = top->children;
+	size_t limit = max && max <= TEXT_RULE_MAX ? max : TEXT_RULE_MAX + 1;
 	int pending = 0;
 
 	buf_reset(&h->scratch);
@@ -517,9 +520,11 @@ static const char *element_text(void *ctx, int leaf, size_t *len)
 		if (cur->type == XML_TEXT_NODE || cur->type == XML_CDATA_SECTION_NODE) {
 			if (cur->content)
 				collapse_into(&h->scratch, (const char *)cur->content,
-					      strlen((const char *)cur->content), &pending);
+					      strlen((const char *)cur->content), &pending, limit);
 			if (h->scratch.len > TEXT_RULE_MAX)
 				return NULL;
+			if (h->scratch.len >= limit)
+				break; /* a prefix was asked for */
 		} else if (cur->type == XML_ELEMENT_NODE) {
 			unsigned f = tag_flags((const char *)cur->name);
 
@@ -763,8 +768,12 @@ static void text_node(struct fp_html *h, const char *s)
 		int pending = 0;
 
 		buf_reset(&h->scratch);
-		collapse_into(&h->scratch, s, len, &pending);
-		if (h->scratch.len <= TEXT_RULE_MAX && !h->scratch.oom &&
+		collapse_into(&h->scratch, s, len, &pending, 32);
+		if (fp_rules_line_candidate(h->rules, h->scratch.p ? h->scratch.p : "", h->scratch.len))
+			collapse_into(&h->scratch, s, len, &pending, TEXT_RULE_MAX + 1);
+		else
+			buf_reset(&h->scratch);
+		if (h->scratch.len && h->scratch.len <= TEXT_RULE_MAX && !h->scratch.oom &&
 		    fp_rules_match_line(h->rules, h->scratch.p, h->scratch.len, h->found) ==
 			    FP_RULES_REMOVE)
 			return;
@@ -1041,7 +1050,7 @@ static void leave(struct fp_html *h)
 		/* The link's text as written to text, on one line. */
 		buf_reset(&h->scratch);
 		if (start < h->text.len)
-			collapse_into(&h->scratch, h->text.p + start, h->text.len - start, &pending);
+			collapse_into(&h->scratch, h->text.p + start, h->text.len - start, &pending, 0);
 		if (href && clean_url(h, href) == 0)
 			json_array_append_new(h->links,
 					      json_pack("{s:s%,s:s%}", "href", h->url.p, h->url.len,
@@ -1148,6 +1157,18 @@ static int walk(struct fp_html *h, xmlNode *root, struct fp_error *err)
 	return 0;
 }
 
+/* A JSON string of the buffer. Everything written comes from libxml2 (UTF-8)
+ * or from us (ASCII), cut only at element boundaries: one fast check here
+ * spares jansson's slower one. */
+static json_t *utf8_string(const struct buf *b)
+{
+	if (!b->len)
+		return json_string("");
+	if (fp_utf8_valid_prefix(b->p, b->len) != b->len || memchr(b->p, '\0', b->len))
+		return NULL;
+	return json_stringn_nocheck(b->p, b->len);
+}
+
 json_t *fp_html_clean(struct fp_html *h, const char *body, size_t len, const json_t *meta,
 		      const json_t *source, struct fp_error *err)
 {
@@ -1205,9 +1226,9 @@ json_t *fp_html_clean(struct fp_html *h, const char *body, size_t len, const jso
 		h->text.len--;
 	if (h->html.oom || h->text.oom || h->scratch.oom || h->url.oom)
 		goto oom;
-	out = json_pack("{s:s%,s:s%,s:O,s:O,s:O,s:O}", "html", h->html.p ? h->html.p : "",
-			h->html.len, "text", h->text.p ? h->text.p : "", h->text.len, "images",
-			h->images, "links", h->links, "embeds", h->embeds, "found", h->found);
+	out = json_pack("{s:o,s:o,s:O,s:O,s:O,s:O}", "html", utf8_string(&h->html), "text",
+			utf8_string(&h->text), "images", h->images, "links", h->links, "embeds",
+			h->embeds, "found", h->found);
 	if (!out)
 		goto oom;
 	goto done;

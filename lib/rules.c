@@ -39,6 +39,8 @@ struct rule {
 	size_t group; /* subexpression captured, 0 = the whole match */
 	char *capture; /* field name, or NULL */
 	int keep;
+	char lit[32];  /* literal start of an anchored pattern ("^原标题"): */
+	size_t lit_len; /* a text without it cannot match */
 };
 
 struct fp_rules {
@@ -392,6 +394,28 @@ static int add_strings(const json_t *v, char ***arr, size_t *n)
 	return 0;
 }
 
+/* Records the literal bytes an anchored pattern starts with. */
+static void literal_start(struct rule *r, const char *pat)
+{
+	size_t n = 0;
+
+	if (*pat++ != '^')
+		return;
+	while (pat[n] && !strchr(".[]()*+?{}|\\^$", pat[n]) && n < sizeof(r->lit))
+		n++;
+	/* A quantifier applies to the last byte (of a UTF-8 character: drop
+	 * the whole character). */
+	if (pat[n] && strchr("*?{", pat[n]) && n) {
+		n--;
+		while (n && ((unsigned char)pat[n] & 0xC0) == 0x80)
+			n--;
+	}
+	if (n == sizeof(r->lit))
+		n = 0;
+	memcpy(r->lit, pat, n);
+	r->lit_len = n;
+}
+
 static const char *const rule_keys[] = {
 	"capture", "disable", "group", "keep", "name", "select", "sites", "text", NULL,
 };
@@ -486,6 +510,7 @@ static int rule_parse(const json_t *obj, size_t index, const char *source, struc
 		}
 		r->has_re = 1;
 		r->group = r->re.re_nsub > 0 ? 1 : 0;
+		literal_start(r, json_string_value(v));
 	}
 	if ((v = json_object_get(obj, "group"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0 || !r->has_re ||
@@ -764,8 +789,18 @@ enum fp_rules_verdict fp_rules_match_node(struct fp_rules *rules, const struct f
 			continue;
 		}
 		if ((r->has_re || r->capture) && have_text != !r->nselectors) {
-			have_text = !r->nselectors;
-			t = text(ctx, have_text, &len);
+			int leaf = !r->nselectors;
+
+			if (r->lit_len) {
+				/* Most blocks fail on their first bytes. */
+				const char *pre = text(ctx, leaf, r->lit_len, &len);
+
+				have_text = -1;
+				if (!pre || len < r->lit_len || memcmp(pre, r->lit, r->lit_len) != 0)
+					continue;
+			}
+			have_text = leaf;
+			t = text(ctx, leaf, 0, &len);
 		}
 		v = try_rule(r, t, found);
 		if (v != FP_RULES_NONE)
@@ -791,4 +826,19 @@ enum fp_rules_verdict fp_rules_match_line(struct fp_rules *rules, const char *te
 			return v;
 	}
 	return FP_RULES_NONE;
+}
+
+int fp_rules_line_candidate(const struct fp_rules *rules, const char *prefix, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < rules->n; i++) {
+		const struct rule *r = &rules->rules[i];
+
+		if (!rules->active[i] || r->nselectors || !r->has_re)
+			continue;
+		if (!r->lit_len || (len >= r->lit_len && memcmp(prefix, r->lit, r->lit_len) == 0))
+			return 1;
+	}
+	return 0;
 }

@@ -44,9 +44,11 @@ struct fp_rules_node {
  * NUL-terminated, borrowed until the next call. Returns NULL when the text
  * is longer than the module cares to compute, or, with `leaf` set, when the
  * node holds other blocks (such a node matches no pattern). Text-only rules
- * ask for leaves: they match the innermost block, never a wrapper.
+ * ask for leaves: they match the innermost block, never a wrapper. With
+ * `max` > 0 the text may stop after `max` bytes (a prefix, for a quick
+ * test of a pattern's literal start); 0 asks for all of it.
  */
-typedef const char *(*fp_rules_text_fn)(void *ctx, int leaf, size_t *len);
+typedef const char *(*fp_rules_text_fn)(void *ctx, int leaf, size_t max, size_t *len);
 
 /* Returns a new, empty rule set, or NULL when out of memory. */
 struct fp_rules *fp_rules_new(void);
@@ -108,6 +110,13 @@ enum fp_rules_verdict fp_rules_match_node(struct fp_rules *rules, const struct f
  */
 enum fp_rules_verdict fp_rules_match_line(struct fp_rules *rules, const char *text, size_t len,
 					  json_t *found);
+
+/*
+ * Whether a line starting with `prefix` (its first `len` bytes, or all of
+ * it when shorter than 32 bytes) could match an active line rule: a quick
+ * test on the literal start of anchored patterns.
+ */
+int fp_rules_line_candidate(const struct fp_rules *rules, const char *prefix, size_t len);
 
 /*
  * Parses a selector list, for checking rule files and for tests. Returns 0,

@@ -39,10 +39,11 @@ static void fake_init(struct fake *f, const char *tag, const struct fake *parent
 
 static const char *fake_text;
 
-static const char *text_fn(void *ctx, int leaf, size_t *len)
+static const char *text_fn(void *ctx, int leaf, size_t max, size_t *len)
 {
 	(void)ctx;
 	(void)leaf;
+	(void)max;
 	*len = strlen(fake_text);
 	return fake_text;
 }
