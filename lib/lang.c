@@ -1,4 +1,7 @@
-#include <stdlib.h>
+#include <assert.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "lang.h"
 #include "utf8.h"
@@ -9,7 +12,7 @@
  * other does not: each simplified form is paired with its traditional form
  * (们/們, 这/這, 国/國, ...). Characters that Traditional text also uses
  * with another meaning (台, 干, 里, 后, 云, 范, 谷, 复, 叶, 内, ...) are left
- * out. Sorted, for bsearch.
+ * out. Sorted.
  */
 /* 644 characters: 万与业东两个为丽举么义乐习乡书买乱争亚产亲亿仅从仓们价众优会传伤体侧俭债倾储兑党关兴养写军农决净减凤击划刘则刚创剑剧劝办务动励劳势勋区医华协单卖卢卫却厂厅历厉压厦县参双发变叙号叹吓吗吨听启吴员呜响哑哗唤啸团园围国图圆圣场坏块坚坛坝垄垒垦壮声壳处备够头夹夺奂奋奖奥妆妇妈娱婴孙学宁宝实审宪宫宽宾对寻导寿将尔尘尝尽层属岁岂岗岛岭峡币帅师帐帘帜带帮幂广庆库应庙废开异弃张弯弹强归当录彦彻径忆忏忧怀态怜总恋恳恶恼悦悬惊惧惨惩惭惯愤愿戏战扑执扩扫扬扰抚抢护报担拟拣拥择挂挤挥捞损捡换据掷揽搀摄摆摇撑敌敛数斋斩断无旧时旷昼显晋晒晕暂术机杀杂权条来杨极构枣枪枫柜柠栅标栋栏树样桥梦检椭楼榄欢欧残毁毕毙气汇汉汤沟没沪泞泪泻泽洁洒浅浊测济浏浓涛涡润涨渊渐渔温湾湿溃滚滞满潜灭灯灵灾灿炉点炼烂烛烟烦烧热焕爱爷牵牺犊状犹独狮猎猪猫献玛环现琐电画畅疗疯监盖盘码础确离秃种积称税稳穷竞笔筑签简类粮紧红约级纪纳纸线练组细织终绍经结绘给绝统续维综编缘缩网罗罚职联肃肠肤肿胆胜脏脑脸腾舰艰艺节苏荣药获营虑虚虽补袭装见观规视览觉触誉计订认讨让训议讯记讲许论设访证评识诉词译试诗诚话询该详语误说请诸读课谁调谈谋谓谢谣贝负贡财责败货质购贯贴贵贷贸费资赏赔赖赚赛赞赵赶趋跃践踪车轨转轮软轰轻载较辆辈辉辑输辞边辽达迁过运还这进远违连迟迹适选递逻遗邮邻酱释鉴针钟钢钥钱铁银链销锁锅锋错锦键镇镜长门闭问闯闲间闹闻阅队阳阴阵阶际陆陈险随隐难雾静韦韩页顶项顺须顽顾颁预领频颗题颜额风飘飞饭饮饰饱馆马驱驶驻驾骂验骑骗鱼鲜鸟鸡鸣鹅黄齐齿龄龙龟 */
 static const unsigned short simplified_only[] = {
@@ -137,18 +140,39 @@ static const unsigned short traditional_only[] = {
 	0x9F4A, 0x9F4B, 0x9F52, 0x9F61, 0x9F8D, 0x9F9C,
 };
 
-static int cmp_u16(const void *a, const void *b)
-{
-	unsigned int x = *(const unsigned short *)a, y = *(const unsigned short *)b;
+/*
+ * The tables as bitmaps over the CJK Unified Ideographs block (every entry
+ * lies in it), built once: a lookup per Han character must be cheap.
+ */
+#define HAN_FIRST 0x4E00
+#define HAN_LAST 0x9FFF
+#define HAN_WORDS ((HAN_LAST - HAN_FIRST + 1 + 63) / 64)
 
-	return x < y ? -1 : x > y;
+static uint64_t simplified_bits[HAN_WORDS], traditional_bits[HAN_WORDS];
+static pthread_once_t bits_once = PTHREAD_ONCE_INIT;
+
+static void set_bits(uint64_t *bits, const unsigned short *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		assert(t[i] >= HAN_FIRST && t[i] <= HAN_LAST);
+		bits[(t[i] - HAN_FIRST) / 64] |= (uint64_t)1 << ((t[i] - HAN_FIRST) % 64);
+	}
 }
 
-static int in_table(const unsigned short *t, size_t n, unsigned int cp)
+static void build_bits(void)
 {
-	unsigned short key = (unsigned short)cp;
+	set_bits(simplified_bits, simplified_only,
+		 sizeof(simplified_only) / sizeof(simplified_only[0]));
+	set_bits(traditional_bits, traditional_only,
+		 sizeof(traditional_only) / sizeof(traditional_only[0]));
+}
 
-	return cp <= 0xFFFF && bsearch(&key, t, n, sizeof(*t), cmp_u16) != NULL;
+static int has_bit(const uint64_t *bits, unsigned int cp)
+{
+	return cp >= HAN_FIRST && cp <= HAN_LAST &&
+	       (bits[(cp - HAN_FIRST) / 64] >> ((cp - HAN_FIRST) % 64) & 1);
 }
 
 void fp_lang_counts_init(struct fp_lang_counts *c)
@@ -173,11 +197,9 @@ static void count_cp(struct fp_lang_counts *c, unsigned int cp)
 	} else if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
 		   (cp >= 0x20000 && cp <= 0x2FFFF) || (cp >= 0xF900 && cp <= 0xFAFF)) {
 		c->han++;
-		if (in_table(simplified_only, sizeof(simplified_only) / sizeof(simplified_only[0]),
-			     cp))
+		if (has_bit(simplified_bits, cp))
 			c->simplified++;
-		else if (in_table(traditional_only,
-				  sizeof(traditional_only) / sizeof(traditional_only[0]), cp))
+		else if (has_bit(traditional_bits, cp))
 			c->traditional++;
 	} else if ((cp >= 0x3041 && cp <= 0x309F) || (cp >= 0x30A0 && cp <= 0x30FF && cp != 0x30FB) ||
 		   (cp >= 0x31F0 && cp <= 0x31FF) || (cp >= 0xFF66 && cp <= 0xFF9D)) {
@@ -214,6 +236,7 @@ void fp_lang_count(struct fp_lang_counts *c, const char *s, size_t len, size_t m
 	size_t i = 0, n = 0;
 	unsigned int cp;
 
+	pthread_once(&bits_once, build_bits);
 	while (i < len && n < max_cp) {
 		if ((unsigned char)s[i] < 0x80)
 			cp = (unsigned char)s[i++];

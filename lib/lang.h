@@ -38,7 +38,7 @@ struct fp_lang_counts {
 };
 
 /* Up to this many code points of a text are looked at. */
-#define FP_LANG_SCAN_MAX 4096
+#define FP_LANG_SCAN_MAX 1024
 
 void fp_lang_counts_init(struct fp_lang_counts *c);
 

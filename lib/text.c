@@ -40,8 +40,8 @@ static int nfc_unsafe(unsigned int cp)
 {
 	const utf8proc_property_t *p;
 
-	if (cp < 0x300)
-		return 0;
+	if (cp < 0x300 || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7A3))
+		return 0; /* fast paths: Latin-1, CJK ideographs, Hangul syllables */
 	if (cp >= 0x1160 && cp <= 0x11FF)
 		return 1;
 	p = utf8proc_get_property((utf8proc_int32_t)cp);
