@@ -19,7 +19,8 @@
 
 struct anchor {
 	char *name;
-	json_t *value; /* borrowed from the tree */
+	json_t *value; /* a reference of its own: a duplicate key may drop the
+			  value from the tree, and a key's value is not in it */
 	size_t nodes;  /* nodes under it, itself included; 0 while open */
 	size_t first;  /* node counter when it opened */
 };
@@ -220,7 +221,7 @@ static int anchor_open(struct builder *b, const yaml_char_t *name, json_t *value
 	a->name = strdup((const char *)name);
 	if (!a->name)
 		return -2;
-	a->value = value;
+	a->value = json_incref(value);
 	a->nodes = 0;
 	a->first = b->nodes;
 	return (int)b->nanchors++;
@@ -228,8 +229,9 @@ static int anchor_open(struct builder *b, const yaml_char_t *name, json_t *value
 
 static void anchor_close(struct builder *b, int idx)
 {
+	/* `first` was taken after the container itself was counted. */
 	if (idx >= 0)
-		b->anchors[idx].nodes = b->nodes - b->anchors[idx].first;
+		b->anchors[idx].nodes = b->nodes - b->anchors[idx].first + 1;
 }
 
 static struct anchor *anchor_find(struct builder *b, const yaml_char_t *name)
@@ -425,8 +427,10 @@ out:
 		free(f->key);
 		json_decref(f->value);
 	}
-	for (i = 0; i < b.nanchors; i++)
+	for (i = 0; i < b.nanchors; i++) {
 		free(b.anchors[i].name);
+		json_decref(b.anchors[i].value);
+	}
 	free(b.anchors);
 	free(b.stack);
 	json_decref(b.root);
