@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -5,6 +6,7 @@
 #include <libxml/tree.h>
 
 #include "html.h"
+#include "record.h"
 #include "utf8.h"
 #include "banned.h"
 
@@ -390,6 +392,8 @@ struct fp_html {
 	unsigned long implicit_content;
 	int in_pre, in_li;
 	int line_rules;
+	unsigned long seen;    /* visible text nodes met, and elements rules removed */
+	unsigned long refused; /* URLs refused (unsafe scheme) */
 };
 
 void fp_html_options_init(struct fp_html_options *opt)
@@ -594,12 +598,17 @@ static int clean_url(struct fp_html *h, const char *in)
 		 * "javascript&colon;"). */
 		size_t end = strcspn(u->p, "/?#");
 
-		return memchr(u->p, '&', end) || memchr(u->p, ':', end) ? -1 : 0;
+		if (memchr(u->p, '&', end) || memchr(u->p, ':', end)) {
+			h->refused++;
+			return -1;
+		}
+		return 0;
 	}
 	if ((n == 4 && strncasecmp(u->p, "http", 4) == 0) ||
 	    (n == 5 && strncasecmp(u->p, "https", 5) == 0) ||
 	    (n == 6 && strncasecmp(u->p, "mailto", 6) == 0))
 		return 0;
+	h->refused++;
 	return -1;
 }
 
@@ -758,6 +767,8 @@ static void text_node(struct fp_html *h, const char *s)
 		for (i = 0; i < len && !visible; i++)
 			visible = !is_ascii_space((unsigned char)s[i]);
 	}
+	if (visible)
+		h->seen++;
 	if (!visible) {
 		emit_text(h, s, len);
 		if (h->emitted_depth || h->implicit_p)
@@ -931,6 +942,7 @@ static int enter(struct fp_html *h, xmlNode *n, struct fp_error *err)
 		if (h->rules)
 			v = fp_rules_match_node(h->rules, &f->rn, element_text, h, h->found);
 		if (v == FP_RULES_REMOVE || (v == FP_RULES_NONE && is_hidden(n))) {
+			h->seen++;
 			h->depth--;
 			return 0;
 		}
@@ -1051,7 +1063,7 @@ static void leave(struct fp_html *h)
 		buf_reset(&h->scratch);
 		if (start < h->text.len)
 			collapse_into(&h->scratch, h->text.p + start, h->text.len - start, &pending, 0);
-		if (href && clean_url(h, href) == 0)
+		if (href && clean_url(h, href) == 0) /* accepted on entry: no refusal here */
 			json_array_append_new(h->links,
 					      json_pack("{s:s%,s:s%}", "href", h->url.p, h->url.len,
 							"text", h->scratch.p ? h->scratch.p : "",
@@ -1128,6 +1140,8 @@ static void reset_body(struct fp_html *h)
 	h->implicit_p = 0;
 	h->in_pre = 0;
 	h->in_li = 0;
+	h->seen = 0;
+	h->refused = 0;
 }
 
 static int walk(struct fp_html *h, xmlNode *root, struct fp_error *err)
@@ -1249,6 +1263,7 @@ done:
 int fp_html_clean_record(struct fp_html *h, json_t *rec, struct fp_error *err)
 {
 	json_t *body = json_object_get(rec, "body"), *res;
+	int warned = 0;
 
 	if (!json_is_string(body)) {
 		fp_error_set(err, "body-missing", "record has no string member 'body'");
@@ -1264,6 +1279,23 @@ int fp_html_clean_record(struct fp_html *h, json_t *rec, struct fp_error *err)
 		fp_error_set(err, "out-of-memory", "out of memory");
 		return -1;
 	}
+	if (h->refused)
+		warned += fp_record_warn(rec, "clean", "url-refused",
+					 "%lu URL%s with an unsafe scheme removed", h->refused,
+					 h->refused == 1 ? "" : "s") == 0;
+	if (h->seen && !*json_string_value(json_object_get(res, "html")))
+		warned += fp_record_warn(rec, "clean", "content-empty",
+					 "no content left after cleaning") == 0;
 	json_decref(res);
-	return 0;
+	return warned;
+}
+
+const char *fp_html_version(void)
+{
+	static char buf[32];
+	int v = atoi(xmlParserVersion);
+
+	if (!buf[0])
+		snprintf(buf, sizeof(buf), "%d.%d.%d", v / 10000, v / 100 % 100, v % 100);
+	return buf;
 }

@@ -65,9 +65,15 @@ json_t *fp_html_clean(struct fp_html *h, const char *body, size_t len, const jso
 
 /*
  * Cleans the record `rec` (borrowed) in place: replaces its `body` with the
- * members fp_html_clean() returns. Returns 0, or -1 with err as above or
- * "body-missing" (no string member `body`); `rec` is unchanged then.
+ * members fp_html_clean() returns and appends warnings to its `warnings`:
+ * "url-refused" (links, images or embeds with an unsafe URL were removed)
+ * and "content-empty" (the body had text, nothing is left). Returns the
+ * number of warnings added, or -1 with err as above or "body-missing" (no
+ * string member `body`); `rec` is unchanged then.
  */
 int fp_html_clean_record(struct fp_html *h, json_t *rec, struct fp_error *err);
+
+/* libxml2's runtime version ("2.9.14"), for --version. Borrowed, static. */
+const char *fp_html_version(void);
 
 #endif

@@ -124,10 +124,11 @@ int main(int argc, char **argv)
 		struct fp_error err;
 
 		fp_error_init(&err);
-		if (fp_html_clean_record(html, rec, &err) < 0) {
+		if ((rc = fp_html_clean_record(html, rec, &err)) < 0) {
 			fp_error_at(&err, fp_json_str(json_object_get(rec, "source"), "path"), 0, 0);
 			fp_stage_reject(&st, &err, rec);
 		} else {
+			fp_stage_warned(&st, rc);
 			fp_stage_emit(&st, rec);
 		}
 		json_decref(rec);
