@@ -756,6 +756,54 @@ static void emit_text(struct fp_html *h, const char *s, size_t len)
 
 /* Writes a text node to html (escaped; whitespace runs collapsed outside
  * <pre>) and to text. */
+/*
+ * Markdown-ish bodies: a line "## Title" at the start of a line outside any
+ * block becomes <h2>Title</h2> (returns 1, all written); inside a heading
+ * the "## " marker is dropped (*s and *len are moved past it).
+ */
+static int markdown_heading(struct fp_html *h, const char **sp, size_t *lenp)
+{
+	const char *s = *sp, *parent;
+	size_t len = *lenp, lead = 0, hashes = 0, start, end = len;
+	char tag[4] = "h0";
+
+	if (h->text.len && h->sep < SEP_LINE)
+		return 0;
+	while (lead < len && is_ascii_space((unsigned char)s[lead]))
+		lead++;
+	while (lead + hashes < len && s[lead + hashes] == '#' && hashes < 7)
+		hashes++;
+	if (hashes < 1 || hashes > 6 || lead + hashes >= len || s[lead + hashes] != ' ')
+		return 0;
+	for (start = lead + hashes; start < len && is_ascii_space((unsigned char)s[start]); start++)
+		;
+	while (end > start && is_ascii_space((unsigned char)s[end - 1]))
+		end--;
+	if (end == start || memchr(s + start, '\n', end - start))
+		return 0;
+	parent = h->depth ? (const char *)h->stack[h->depth - 1].node->name : "";
+	if (parent[0] == 'h' && parent[1] >= '1' && parent[1] <= '6' && !parent[2]) {
+		*sp = s + start;
+		*lenp = end - start;
+		return 0;
+	}
+	if (h->emitted_depth)
+		return 0;
+	tag[1] = (char)('0' + hashes);
+	close_implicit_p(h);
+	text_break(h, SEP_PARA);
+	buf_putc(&h->html, '<');
+	buf_puts(&h->html, tag);
+	buf_putc(&h->html, '>');
+	buf_escape(&h->html, s + start, end - start, 0);
+	buf_puts(&h->html, "</");
+	buf_puts(&h->html, tag);
+	buf_putc(&h->html, '>');
+	emit_text(h, s + start, end - start);
+	text_break(h, SEP_PARA);
+	return 1;
+}
+
 static void text_node(struct fp_html *h, const char *s)
 {
 	size_t len = strlen(s), i;
@@ -789,6 +837,8 @@ static void text_node(struct fp_html *h, const char *s)
 			    FP_RULES_REMOVE)
 			return;
 	}
+	if (!h->in_pre && markdown_heading(h, &s, &len))
+		return;
 	need_paragraph(h);
 	if (h->in_pre) {
 		buf_escape(&h->html, s, len, 0);

@@ -303,6 +303,9 @@ static void test_html_output(void **state)
 	expect_html(h, "<img src=\"https://t.example/p.gif\" width=\"1\" height=\"1\"><p>x</p>", "<p>x</p>");
 	expect_html(h, "<a href=\"/rel?a=1&amp;b=2\">r</a>", "<p><a href=\"/rel?a=1&amp;b=2\">r</a></p>");
 	expect_html(h, "<p>a <a>b</a></p>", "<p>a b</p>");
+	expect_html(h, "<div>## Title<br>body text<br></div>", "<h2>Title</h2><p>body text</p>");
+	expect_html(h, "<h2 id=\"x\">## Solution</h2><p>#hashtag and # not a heading</p>",
+		    "<h2>Solution</h2><p>#hashtag and # not a heading</p>");
 	fp_html_free(h);
 }
 
