@@ -194,6 +194,7 @@ static json_t *recover_value(const char *value, const char *vend, const char *co
 	struct buf folded = { 0 };
 	json_t *items = NULL, *v;
 	const char *p;
+	size_t breaks = 0;
 
 	value = skip_ws(value, vend);
 	vend = rtrim(value, vend);
@@ -222,13 +223,22 @@ static json_t *recover_value(const char *value, const char *vend, const char *co
 		free(folded.s);
 		return v;
 	}
-	/* A scalar, maybe over several lines: fold them as YAML does. */
+	/* A scalar, maybe over several lines: fold them as YAML does (a line
+	 * break becomes a space, a blank line a newline) and drop the blank
+	 * lines at the end, which separate this entry from the next. */
 	buf_add(&folded, value, (size_t)(vend - value));
 	for (p = cont; next_line(p, cont_end, &l); p = l.next) {
 		const char *s = skip_ws(l.start, l.end);
 		const char *e = rtrim(s, l.end);
 
-		buf_add(&folded, s == e ? "\n" : " ", 1);
+		if (s == e) {
+			breaks++;
+			continue;
+		}
+		if (!breaks)
+			buf_add(&folded, " ", 1);
+		for (; breaks; breaks--)
+			buf_add(&folded, "\n", 1);
 		buf_add(&folded, s, (size_t)(e - s));
 	}
 	v = unquote(folded.s, folded.s + folded.len, unbalanced);
