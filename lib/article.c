@@ -668,6 +668,44 @@ out:
 	return art;
 }
 
+/* ---- counters ---- */
+
+static int bump(json_t *tally, const char *group, const char *key)
+{
+	json_t *g = json_object_get(tally, group), *n;
+
+	if (!g) {
+		g = json_object();
+		if (!g || json_object_set_new(tally, group, g) < 0)
+			return -1;
+	}
+	n = json_object_get(g, key);
+	if (n)
+		return json_integer_set(n, json_integer_value(n) + 1);
+	return json_object_set_new(g, key, json_integer(1));
+}
+
+int fp_article_tally(json_t *tally, const json_t *article)
+{
+	const json_t *w, *n;
+	size_t i;
+	int rc = 0;
+
+	rc |= bump(tally, "lang", json_string_value(json_object_get(article, "lang")));
+	json_array_foreach(json_object_get(article, "warnings"), i, w) {
+		if (!strcmp(fp_json_str(w, "stage") ? fp_json_str(w, "stage") : "", "normalize"))
+			rc |= bump(tally, "warning_codes", fp_json_str(w, "code"));
+	}
+	if (json_is_null(json_object_get(article, "published_at"))) {
+		n = json_object_get(tally, "published_at_null");
+		if (n)
+			rc |= json_integer_set((json_t *)n, json_integer_value(n) + 1);
+		else
+			rc |= json_object_set_new(tally, "published_at_null", json_integer(1));
+	}
+	return rc ? -1 : 0;
+}
+
 /* ---- validation ---- */
 
 enum kind {

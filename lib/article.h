@@ -52,6 +52,14 @@ json_t *fp_article_new(json_t *rec, const struct fp_article_options *opt, long *
 int fp_article_validate(const json_t *article, struct fp_error *err);
 
 /*
+ * Adds `article` (borrowed) to the run's counters in `tally` (an object,
+ * feedpipe-normalize's --stats extras): {"lang": {tag: n}, "warning_codes":
+ * {code: n} for this stage's warnings, "published_at_null": n}. Returns 0,
+ * or -1 when out of memory.
+ */
+int fp_article_tally(json_t *tally, const json_t *article);
+
+/*
  * The archive key of a title: the file name (without ".md") that the
  * archive gives the post. After HTML character references are decoded
  * and the text is put in NFC without control characters, '.', '#', CR

@@ -90,6 +90,7 @@ int main(int argc, char **argv)
 			fp_stage_reject(&st, &err, rec);
 		} else {
 			fp_stage_warned(&st, warned);
+			fp_article_tally(st.stats.extra, art);
 			fp_stage_emit(&st, art);
 		}
 		json_decref(art);

@@ -447,6 +447,26 @@ static void test_validate(void **state)
 	}
 }
 
+static void test_tally(void **state)
+{
+	json_t *r1 = record(NULL), *r2 = record("{\"meta\": {\"date\": \"Invalid Date\"}}");
+	json_t *a1 = build(r1, NULL), *a2 = build(r2, NULL), *tally = json_object();
+	char *s;
+
+	(void)state;
+	assert_int_equal(fp_article_tally(tally, a1), 0);
+	assert_int_equal(fp_article_tally(tally, a2), 0);
+	s = json_dumps(tally, JSON_COMPACT);
+	assert_string_equal(s, "{\"lang\":{\"zh-Hans\":2},\"warning_codes\":{\"date-invalid\":1},"
+			       "\"published_at_null\":1}");
+	free(s);
+	json_decref(tally);
+	json_decref(a1);
+	json_decref(a2);
+	json_decref(r1);
+	json_decref(r2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_dates_and_urls),
 		cmocka_unit_test(test_title_fallback_and_rejects),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_tally),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
