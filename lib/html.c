@@ -864,7 +864,7 @@ static int is_hidden(const xmlNode *n)
 {
 	const char *style = node_attr(n, "style");
 	const char *aria = node_attr(n, "aria-hidden");
-	char compact[256];
+	char compact[2048];
 	size_t i, o = 0;
 
 	if (node_attr(n, "hidden") || (aria && strcmp(aria, "true") == 0))
@@ -1127,50 +1127,103 @@ static void leave(struct fp_html *h)
 }
 
 /*
- * Without any markup but an outer <div> wrapper, a body is plain text:
- * writes it to h->pre as HTML paragraphs (blank lines) with <br> (newlines)
- * and returns 1; returns 0 for HTML.
+ * Whether the '<' at `p` starts what only HTML has: a closing tag, a
+ * comment or doctype, or an element that is never closed (<br>, <img ...>).
+ * "<title>" alone may be Markdown talking about paths; "</p>" is not.
+ */
+static int looks_like_html(const char *p, size_t len)
+{
+	static const char *const voids[] = {
+		"br", "img", "hr", "iframe", "input", "meta", "link", "embed", "source", "wbr", NULL,
+	};
+	size_t i, n;
+
+	if (len >= 3 && p[1] == '/' && ((p[2] >= 'a' && p[2] <= 'z') || (p[2] >= 'A' && p[2] <= 'Z')))
+		return 1;
+	if (len >= 2 && (p[1] == '!' || p[1] == '?'))
+		return 1;
+	/* a start tag with an attribute: <div class=... */
+	for (n = 1; n < len && ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') ||
+				(n > 1 && p[n] >= '0' && p[n] <= '9')); n++)
+		;
+	if (n > 1 && n < len && is_ascii_space((unsigned char)p[n])) {
+		while (n < len && is_ascii_space((unsigned char)p[n]))
+			n++;
+		i = n;
+		while (n < len && ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') || p[n] == '-'))
+			n++;
+		if (n > i && n < len && (p[n] == '=' || p[n] == '>'))
+			return 1;
+	}
+	for (i = 0; voids[i]; i++) {
+		n = strlen(voids[i]);
+		if (len > n + 1 && strncasecmp(p + 1, voids[i], n) == 0 &&
+		    (p[n + 1] == '>' || p[n + 1] == '/' || is_ascii_space((unsigned char)p[n + 1])))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Without any markup but an outer <div> wrapper (nothing looks_like_html()),
+ * a body is plain text: writes it to h->pre as HTML paragraphs (blank lines)
+ * with <br> (newlines), '<' escaped, and returns 1; returns 0 for HTML.
  */
 static int plain_text(struct fp_html *h, const char *s, size_t len)
 {
 	size_t i = 0, end = len;
-	int blank = 0, first = 1;
+	int blank = 0, at_start = 1;
 
 	while (i < end && is_ascii_space((unsigned char)s[i]))
 		i++;
 	while (end > i && is_ascii_space((unsigned char)s[end - 1]))
 		end--;
-	if (end - i >= 5 && strncasecmp(s + i, "<div>", 5) == 0)
+	if (end - i >= 11 && strncasecmp(s + i, "<div>", 5) == 0 &&
+	    strncasecmp(s + end - 6, "</div>", 6) == 0) {
 		i += 5;
-	if (end - i >= 6 && strncasecmp(s + end - 6, "</div>", 6) == 0)
 		end -= 6;
-	for (size_t k = i; k + 1 < end; k++) {
-		char c = s[k + 1];
-
-		if (s[k] == '<' && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '/' ||
-				    c == '!' || c == '?'))
-			return 0;
 	}
+	for (const char *p = s + i; (p = memchr(p, '<', (size_t)(s + end - p))); p++)
+		if (looks_like_html(p, (size_t)(s + end - p)))
+			return 0;
 	buf_reset(&h->pre);
 	buf_puts(&h->pre, "<div><p>");
 	while (i < end) {
 		const char *nl = memchr(s + i, '\n', end - i);
-		size_t lend = nl ? (size_t)(nl - s) : end, k;
-		int ws = 1;
+		size_t lend = nl ? (size_t)(nl - s) : end, k, lead = i, hashes = 0;
+		int ws = 1, heading;
 
 		for (k = i; k < lend && ws; k++)
 			ws = is_ascii_space((unsigned char)s[k]);
 		if (ws) {
-			blank = !first;
-		} else {
-			if (blank)
-				buf_puts(&h->pre, "</p><p>");
-			else if (!first)
-				buf_puts(&h->pre, "<br>");
-			buf_put(&h->pre, s + i, lend - i);
-			first = 0;
-			blank = 0;
+			blank = 1;
+			i = lend + 1;
+			continue;
 		}
+		while (lead < lend && (s[lead] == ' ' || s[lead] == '\t'))
+			lead++;
+		while (lead + hashes < lend && s[lead + hashes] == '#' && hashes < 7)
+			hashes++;
+		/* "## Title" stands outside the paragraphs: the walk makes it a heading */
+		heading = hashes && hashes <= 6 && lead + hashes < lend && s[lead + hashes] == ' ';
+		if (heading)
+			buf_puts(&h->pre, "</p>");
+		else if (!at_start)
+			buf_puts(&h->pre, blank ? "</p><p>" : "<br>");
+		/* '<' here is text ("<title>" in a Markdown path) */
+		for (k = i; k < lend; k++) {
+			const char *lt = memchr(s + k, '<', lend - k);
+			size_t run = lt ? (size_t)(lt - (s + k)) : lend - k;
+
+			buf_put(&h->pre, s + k, run);
+			k += run;
+			if (lt)
+				buf_puts(&h->pre, "&lt;");
+		}
+		if (heading)
+			buf_puts(&h->pre, "<p>");
+		at_start = heading;
+		blank = 0;
 		i = lend + 1;
 	}
 	buf_puts(&h->pre, "</p></div>");
