@@ -287,8 +287,10 @@ static int transient(const struct fp_pg *pg, const PGresult *res)
 
 	if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK)
 		return 1;
+	/* Errors made by libpq itself (no SQLSTATE) are about the connection,
+	 * and the status does not always say so yet. */
 	if (!state)
-		return res == NULL;
+		return 1;
 	return !strncmp(state, "08", 2) || !strncmp(state, "57P", 3) ||
 	       !strncmp(state, "53", 2) || !strcmp(state, "40001") || !strcmp(state, "40P01");
 }
