@@ -1,6 +1,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_SHANI_PATH 1
 #endif
@@ -98,6 +99,22 @@ __attribute__((target("sha,sse4.1"))) static void compress_shani(uint32_t state[
 }
 #endif
 
+#ifdef HAVE_SHANI_PATH
+/* SHA extensions (CPUID.(EAX=7,ECX=0):EBX bit 29) and SSE4.1 (CPUID.1:ECX
+ * bit 19), asked of cpuid directly: clang 14's __builtin_cpu_supports()
+ * does not know "sha". */
+static int have_shani(void)
+{
+	unsigned int a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1))
+		return 0;
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return 0;
+	return (b & bit_SHA) != 0;
+}
+#endif
+
 /* Compresses `blocks` 64-byte blocks, with the fastest code the CPU runs. */
 static void compress_blocks(uint32_t state[8], const unsigned char *data, size_t blocks)
 {
@@ -105,7 +122,7 @@ static void compress_blocks(uint32_t state[8], const unsigned char *data, size_t
 	static int shani = -1;
 
 	if (shani < 0)
-		shani = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+		shani = have_shani();
 	if (shani) {
 		compress_shani(state, data, blocks);
 		return;
