@@ -515,7 +515,8 @@ static int start(struct run *r, struct fp_error *err)
 	struct fp_pipeline *pl = r->pl;
 	char tmpl[PATH_MAX];
 	const char *tmp = getenv("TMPDIR");
-	int lp[2], list_fd = -1, ret = -1;
+	char *list = NULL; /* the file every extract reads as stdin, or NULL */
+	int lp[2], ret = -1;
 	int uses_stdin = 0;
 
 	snprintf(tmpl, sizeof(tmpl), "%s/feedpipe-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -547,7 +548,7 @@ static int start(struct run *r, struct fp_error *err)
 		uses_stdin |= !strcmp(pl->inputs[i], "-");
 
 	/* N extracts cannot share one stdin: keep the list of paths in a file. */
-	if (uses_stdin && pl->jobs > 1) {
+	if (!pl->stdin_path && uses_stdin && pl->jobs > 1) {
 		char path[PATH_MAX], buf[65536];
 		ssize_t n;
 		int fd;
@@ -564,29 +565,30 @@ static int start(struct run *r, struct fp_error *err)
 			fp_error_set(err, "read", "cannot copy the input list: %s", strerror(errno));
 			return -1;
 		}
-		list_fd = 1; /* opened per chain below */
+		if (!(list = strdup(path))) {
+			fp_error_set(err, "out-of-memory", "out of memory");
+			return -1;
+		}
+	} else if (pl->stdin_path && !(list = strdup(pl->stdin_path))) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		return -1;
 	}
 
 	if (make_pipe(lp, err) < 0)
-		return -1;
+		goto done;
 	r->load_fd = lp[1];
 	if (spawn(pl, &pl->procs[pl->nprocs - 1], lp[0], STDOUT_FILENO, err) < 0) {
 		close(lp[0]);
-		return -1;
+		goto done;
 	}
 	close(lp[0]);
 
 	for (int k = 0; k < pl->jobs; k++) {
 		struct fp_proc *p = &pl->procs[(size_t)k * CHAIN_LEN];
 		int in = STDIN_FILENO, fds[2];
-		if (list_fd >= 0) {
-			char path[PATH_MAX];
-			snprintf(path, sizeof(path), "%s/inputs", pl->tmpdir);
-			if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-				fp_error_set(err, "tmpdir", "cannot read the input list: %s",
-					     strerror(errno));
-				goto out;
-			}
+		if (list && (in = open(list, O_RDONLY | O_CLOEXEC)) < 0) {
+			fp_error_set(err, "tmpdir", "cannot read the input list: %s", strerror(errno));
+			goto done;
 		}
 		for (int s = 0; s < CHAIN_LEN; s++) {
 			if (make_pipe(fds, err) < 0)
@@ -607,9 +609,11 @@ static int start(struct run *r, struct fp_error *err)
 out:
 		if (in != STDIN_FILENO)
 			close(in);
-		return -1;
+		goto done;
 	}
 	ret = 0;
+done:
+	free(list);
 	return ret;
 }
 

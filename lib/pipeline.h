@@ -60,6 +60,7 @@ struct fp_pipeline {
 	const char *shard;              /* --shard K/N of this run, or NULL */
 	char **inputs;                  /* borrowed; "-" reads paths from stdin */
 	size_t ninputs;
+	const char *stdin_path;         /* when set, each extract's stdin is this file */
 	fp_progress_fn *progress;       /* called about twice a second, or NULL */
 	void *progress_ctx;
 	long files_total;               /* for the progress, -1 unknown */

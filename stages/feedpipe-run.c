@@ -2,10 +2,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "pipeline.h"
+#include "state.h"
+#include "walk.h"
 
 #include "banned.h"
 
@@ -20,6 +23,7 @@ static void usage(FILE *f)
 	      "      --clean-opt ARG    pass ARG to feedpipe-clean (repeatable)\n"
 	      "      --default-tz TZ    zone of dates that have none (normalize)\n"
 	      "      --extract-opt ARG  pass ARG to feedpipe-extract (repeatable)\n"
+	      "      --full             with --state: process every file, then record them\n"
 	      "      --glob PATTERN     file names to take from directories (extract)\n"
 	      "  -j, --jobs N           run N extract|clean|normalize chains into one loader\n"
 	      "      --load-opt ARG     pass ARG to feedpipe-load (repeatable)\n"
@@ -32,6 +36,8 @@ static void usage(FILE *f)
 	      "      --rules FILE       add or override cleaning rules (clean)\n"
 	      "      --schema NAME      database schema (load)\n"
 	      "      --shard K/N        take only shard K of N of the files (extract)\n"
+	      "      --state FILE       incremental: process only the files of the INPUT directory\n"
+	      "                         that changed since the last successful run (--pg only)\n"
 	      FP_CLI_COMMON_HELP
 	      "--max-line and --max-rejects apply to each stage; --stats merges every stage's.\n"
 	      "Progress is shown on a terminal, or with -v.\n"
@@ -42,7 +48,7 @@ static void usage(FILE *f)
 
 enum { O_BATCH = FP_OPT_FIRST_STAGE_OPTION, O_CLEAN_OPT, O_DEFAULT_TZ, O_EXTRACT_OPT, O_GLOB,
        O_LOAD_OPT, O_LOCK, O_NORMALIZE_OPT, O_OUT, O_OUT_DIR, O_PG, O_ROOT, O_RULES, O_SCHEMA,
-       O_SHARD };
+       O_SHARD, O_FULL, O_STATE };
 
 /* Where each pass-through option goes, and under which name. */
 static const struct { int opt; enum fp_stage_id stage; const char *name; } passed[] = {
@@ -98,6 +104,35 @@ static void show_progress(const struct fp_progress *p, void *ctx)
 		tty && !p->final ? "" : "\n");
 }
 
+/*
+ * --state: plans which files of the one INPUT directory to process and
+ * points extract at that list. Returns 0 or -1 with err.
+ */
+static int plan_incremental(struct fp_pipeline *pl, struct fp_state_plan *plan, const char *state,
+			    int full, const char *const *globs, struct fp_error *err)
+{
+	static char stdin_arg[] = "-";
+	static char *dash[] = { stdin_arg, NULL };
+	struct fp_walk walk = { .globs = globs[0] ? globs : NULL };
+	const char *tmp = getenv("TMPDIR"), *root = pl->inputs[0];
+
+	if (pl->shard)
+		fp_walk_parse_shard(&walk, pl->shard);
+	if (fp_state_plan(plan, root, &walk, state, full, tmp && *tmp ? tmp : "/tmp", err) < 0)
+		return -1;
+	if (plan->changed == 0)
+		return 0;
+	pl->stdin_path = plan->list_path;
+	pl->inputs = dash;
+	pl->ninputs = 1;
+	pl->files_total = plan->changed;
+	if (fp_pipeline_add_arg(pl, FP_STAGE_EXTRACT, "-0", err) < 0 ||
+	    fp_pipeline_add_arg(pl, FP_STAGE_EXTRACT, "--root", err) < 0 ||
+	    fp_pipeline_add_arg(pl, FP_STAGE_EXTRACT, root, err) < 0)
+		return -1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -105,6 +140,7 @@ int main(int argc, char **argv)
 		{ "clean-opt", required_argument, NULL, O_CLEAN_OPT },
 		{ "default-tz", required_argument, NULL, O_DEFAULT_TZ },
 		{ "extract-opt", required_argument, NULL, O_EXTRACT_OPT },
+		{ "full", no_argument, NULL, O_FULL },
 		{ "glob", required_argument, NULL, O_GLOB },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "load-opt", required_argument, NULL, O_LOAD_OPT },
@@ -117,16 +153,20 @@ int main(int argc, char **argv)
 		{ "rules", required_argument, NULL, O_RULES },
 		{ "schema", required_argument, NULL, O_SCHEMA },
 		{ "shard", required_argument, NULL, O_SHARD },
+		{ "state", required_argument, NULL, O_STATE },
 		FP_CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fp_cli cli;
 	struct fp_pipeline pl;
+	struct fp_state_plan plan = { 0 };
 	struct fp_error err;
-	const char *lock = NULL, *glob = NULL;
+	const char *lock = NULL, *state = NULL, *globs[17] = { NULL };
 	char msg[256];
-	int opt, sinks = 0, rc, all_rejects = 1, primary = 0;
-	long jobs = 1, shard_k, shard_n;
+	int opt, sinks = 0, jsonl_sinks = 0, full = 0, rc, ret = FP_EXIT_USAGE, all_rejects = 1, failed = 0;
+	long jobs = 1, shard_k, shard_n = 1;
+	size_t nglobs = 0;
+	struct stat sb;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct display display = { .tty = isatty(STDERR_FILENO) };
 
@@ -136,7 +176,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		argv++, argc--;
 	else if (argc > 1 && argv[1][0] != '-')
-		return fp_cli_msg(&cli, "unknown command '%s' (try 'feedpipe run')", argv[1]), 2;
+		return fp_cli_msg(&cli, "unknown command '%s' (try 'feedpipe run')", argv[1]), FP_EXIT_USAGE;
 	while ((opt = getopt_long(argc, argv, FP_CLI_SHORTOPTS "0j:", longopts, NULL)) != -1) {
 		size_t i;
 		for (i = 0; i < sizeof(passed) / sizeof(passed[0]) && passed[i].opt != opt; i++)
@@ -144,70 +184,118 @@ int main(int argc, char **argv)
 		if (i < sizeof(passed) / sizeof(passed[0])) {
 			if ((passed[i].name && fp_pipeline_add_arg(&pl, passed[i].stage, passed[i].name, &err)) ||
 			    (optarg && fp_pipeline_add_arg(&pl, passed[i].stage, optarg, &err)))
-				return fp_cli_msg(&cli, "%s", err.text), 3;
+				goto nomem;
 			sinks += opt == O_PG || opt == O_OUT || opt == O_OUT_DIR;
-			glob = opt == O_GLOB ? optarg : glob;
+			jsonl_sinks += opt == O_OUT || opt == O_OUT_DIR;
+			if (opt == O_GLOB && nglobs < 16)
+				globs[nglobs++] = optarg;
 		} else if (opt == 'j') {
-			if (fp_cli_parse_long(optarg, &jobs) < 0 || jobs < 1 || jobs > 256)
-				return fp_cli_msg(&cli, "invalid --jobs '%s': expected 1 to 256", optarg), 2;
-		} else if (opt == O_LOCK) {
-			lock = optarg;
+			if (fp_cli_parse_long(optarg, &jobs) < 0 || jobs < 1 || jobs > 256) {
+				fp_cli_msg(&cli, "invalid --jobs '%s': expected 1 to 256", optarg);
+				goto out;
+			}
+		} else if (opt == O_FULL || opt == O_LOCK || opt == O_STATE) {
+			full |= opt == O_FULL;
+			lock = opt == O_LOCK ? optarg : lock;
+			state = opt == O_STATE ? optarg : state;
 		} else if (opt == O_SHARD) {
 			if (sscanf(optarg, "%ld/%ld%n", &shard_k, &shard_n, &(int){ 0 }) != 2 ||
-			    shard_n < 1 || shard_k < 0 || shard_k >= shard_n)
-				return fp_cli_msg(&cli, "invalid --shard '%s': expected K/N, 0 <= K < N", optarg), 2;
+			    shard_n < 1 || shard_k < 0 || shard_k >= shard_n) {
+				fp_cli_msg(&cli, "invalid --shard '%s': expected K/N, 0 <= K < N", optarg);
+				goto out;
+			}
 			pl.shard = optarg;
-		} else if (opt == 'h') {
-			return usage(stdout), 0;
-		} else if (opt == 'V') {
-			return fp_cli_version(&cli), 0;
+		} else if (opt == 'h' || opt == 'V') {
+			opt == 'h' ? usage(stdout) : fp_cli_version(&cli);
+			ret = FP_EXIT_OK;
+			goto out;
 		} else if ((rc = fp_cli_option(&cli, opt, optarg)) <= 0) {
 			if (rc == 0)
 				usage(stderr);
-			return 2;
+			goto out;
 		}
 		/* The common options but --stats go to every stage. */
 		if ((opt == 'q' && to_all(&pl, "-q", NULL)) || (opt == 'v' && to_all(&pl, "-v", NULL)) ||
 		    (opt == FP_OPT_MAX_LINE && to_all(&pl, "--max-line", optarg)) ||
 		    (opt == FP_OPT_MAX_REJECTS && to_all(&pl, "--max-rejects", optarg)))
-			return fp_cli_msg(&cli, "out of memory"), 3;
+			goto nomem;
 	}
 	if (optind >= argc || sinks < 1) {
 		fp_cli_msg(&cli, optind >= argc ? "no INPUT given" : "give --pg, --out or --out-dir");
-		return usage(stderr), 2;
+		usage(stderr);
+		goto out;
 	}
 	pl.jobs = (int)jobs;
 	pl.inputs = argv + optind;
 	pl.ninputs = (size_t)(argc - optind);
-	if (fp_pipeline_find_stages(&pl, &err) < 0)
-		return fp_cli_msg(&cli, "%s", err.text), 2;
-	if (lock && fp_pipeline_lock(lock, &err) < 0)
-		return fp_cli_msg(&cli, "%s: %s", lock, err.text), !strcmp(err.reason, "locked") ? 5 : 3;
+	if (state && (pl.ninputs != 1 || stat(pl.inputs[0], &sb) < 0 || !S_ISDIR(sb.st_mode) || jsonl_sinks)) {
+		fp_cli_msg(&cli, "--state takes one INPUT directory and --pg only (a JSONL sink rewrites its files)");
+		goto out;
+	}
+	if (fp_pipeline_find_stages(&pl, &err) < 0) {
+		fp_cli_msg(&cli, "%s", err.text);
+		goto out;
+	}
+	if (lock && fp_pipeline_lock(lock, &err) < 0) {
+		fp_cli_msg(&cli, "%s: %s", lock, err.text);
+		ret = !strcmp(err.reason, "locked") ? FP_EXIT_LOCKED : FP_EXIT_IO;
+		goto out;
+	}
 	if (cli.verbosity > 0 && (display.tty || cli.verbosity > 1)) {
 		pl.progress = show_progress;
 		pl.progress_ctx = &display;
-		pl.files_total = fp_pipeline_count_inputs(pl.inputs, pl.ninputs, glob);
-		if (pl.files_total > 0 && pl.shard)
+		pl.files_total = fp_pipeline_count_inputs(pl.inputs, pl.ninputs, globs[0]);
+		if (pl.files_total > 0)
 			pl.files_total = (pl.files_total + shard_n - 1) / shard_n;
 	}
-	signal(SIGPIPE, SIG_IGN);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	pl.interrupted = &got_signal;
-
-	rc = fp_pipeline_run(&pl, &err);
-	if (rc < 0)
-		fp_cli_msg(&cli, "%s", err.text);
-	for (int pass = 1; rc > 0 && pass <= 2 && !primary; pass++)
-		for (size_t i = 0; i < pl.nprocs; i++)
-			if (fp_pipeline_describe(&pl, &pl.procs[i], msg, sizeof(msg)) == pass) {
-				fp_cli_msg(&cli, "%s", msg);
-				primary++;
-				all_rejects &= pl.procs[i].status == (1 << 8);
-			}
+	ret = FP_EXIT_IO;
+	if (state && plan_incremental(&pl, &plan, state, full, globs, &err) < 0)
+		goto fail;
+	if (state && plan.changed == 0) {
+		/* Nothing to load: no stage starts, nothing is written but new mtimes. */
+		if (cli.verbosity > 1)
+			fp_cli_msg(&cli, "%ld files, none changed", plan.files);
+		pl.stats = json_pack("{s:s, s:i, s:i, s:i}", "program", "feedpipe", "files", 0,
+				     "records_out", 0, "rejects", 0);
+		ret = (plan.touched || plan.files != plan.recorded) &&
+				      fp_state_commit(&plan, argv[optind], &err) < 0
+			      ? FP_EXIT_IO
+			      : FP_EXIT_OK;
+	} else {
+		signal(SIGPIPE, SIG_IGN);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		pl.interrupted = &got_signal;
+		rc = fp_pipeline_run(&pl, &err);
+		if (rc < 0)
+			fp_cli_msg(&cli, "%s", err.text);
+		for (int pass = 1; rc > 0 && pass <= 2 && !failed; pass++)
+			for (size_t i = 0; i < pl.nprocs; i++)
+				if (fp_pipeline_describe(&pl, &pl.procs[i], msg, sizeof(msg)) == pass) {
+					fp_cli_msg(&cli, "%s", msg);
+					failed++;
+					all_rejects &= pl.procs[i].status == (1 << 8);
+				}
+		ret = pl.signal ? 128 + pl.signal : rc < 0 ? 3 : rc > 0 ? (all_rejects && failed ? 1 : 6) : 0;
+		/* The state advances only when everything was committed. */
+		if (ret == 0 && state && fp_state_commit(&plan, argv[optind], &err) < 0)
+			ret = FP_EXIT_IO, fp_cli_msg(&cli, "%s: %s", err.source, err.text);
+	}
+	if (state && pl.stats)
+		json_object_set_new(pl.stats, "state", json_pack("{s:I, s:I, s:I}", "files",
+			(json_int_t)plan.files, "changed", (json_int_t)plan.changed, "touched",
+			(json_int_t)plan.touched));
 	if (cli.stats_path && pl.stats && json_dump_file(pl.stats, cli.stats_path, JSON_INDENT(2)) < 0)
-		fp_cli_msg(&cli, "%s: cannot write stats", cli.stats_path), rc = rc ? rc : -1;
-	rc = pl.signal ? 128 + pl.signal : rc < 0 ? 3 : rc > 0 ? (all_rejects && primary ? 1 : 6) : 0;
+		fp_cli_msg(&cli, "%s: cannot write stats", cli.stats_path), ret = ret ? ret : FP_EXIT_IO;
+	goto out;
+nomem:
+	fp_error_set(&err, "out-of-memory", "out of memory");
+	ret = FP_EXIT_IO;
+fail:
+	if (ret != FP_EXIT_OK)
+		fp_cli_msg(&cli, "%s%s%s", err.source, err.source[0] ? ": " : "", err.text);
+out:
+	fp_state_plan_release(&plan);
 	fp_pipeline_release(&pl);
-	return rc;
+	return ret;
 }
