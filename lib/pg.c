@@ -404,6 +404,17 @@ static double backoff_delay(const struct fp_pg *pg, int attempt)
 	return d < MAX_BACKOFF ? d : MAX_BACKOFF;
 }
 
+/* After a failed connection: is the server down or starting (worth
+ * waiting for), rather than refusing us (password, database)? */
+static int server_may_come(const struct fp_pg *pg)
+{
+	const char *keys[] = { "fallback_application_name", "dbname", NULL };
+	const char *vals[] = { "feedpipe-load", pg->opt.conninfo, NULL };
+	PGPing ping = PQpingParams(keys, vals, 1);
+
+	return ping == PQPING_REJECT || ping == PQPING_NO_RESPONSE;
+}
+
 /* Connects, retrying with backoff. */
 static int connect_retrying(struct fp_pg *pg, struct fp_error *err)
 {
@@ -415,7 +426,7 @@ static int connect_retrying(struct fp_pg *pg, struct fp_error *err)
 		fp_error_init(&e);
 		if (connect_once(pg, &e) == 0)
 			return 0;
-		if (attempt >= pg->opt.retries) {
+		if (attempt >= pg->opt.retries || !server_may_come(pg)) {
 			fp_error_set(err, "db-connect", "%s", e.text);
 			return -1;
 		}

@@ -205,6 +205,7 @@ static void finish_sinks(struct load *ld)
 /* Options with a value to check. Returns 0, or -1 (message printed). */
 static int stage_option(struct load *ld, int opt, const char *arg)
 {
+	const struct option *o;
 	size_t size;
 	long n;
 
@@ -235,7 +236,9 @@ static int stage_option(struct load *ld, int opt, const char *arg)
 		usage(stderr);
 		return -1;
 	}
-	fp_cli_msg(&ld->st.cli, "invalid argument '%s' for an option", arg);
+	for (o = options; o->name && o->val != opt; o++)
+		;
+	fp_cli_msg(&ld->st.cli, "invalid --%s '%s'", o->name ? o->name : "option", arg);
 	return -1;
 }
 
@@ -265,8 +268,11 @@ static int open_sinks(struct load *ld, int argc, char **argv)
 	if (ld->dsn && !(ld->pg = fp_pg_open(&ld->pgo, ld->migrate_only, &err))) {
 		char desc[256];
 
-		fp_pg_describe(ld->dsn, desc, sizeof(desc));
-		fp_cli_msg(&ld->st.cli, "%s: %s", desc, err.text);
+		if (strcmp(err.reason, "db-connect") || !strcmp(err.text, "invalid connection string"))
+			fp_cli_msg(&ld->st.cli, "%s", err.text);
+		else
+			fp_cli_msg(&ld->st.cli, "%s: %s", fp_pg_describe(ld->dsn, desc, sizeof(desc)),
+				   err.text);
 		ld->code = interrupted ? 128 + interrupted : FP_EXIT_DB;
 		return -1;
 	}
