@@ -1,0 +1,228 @@
+/* Unit tests of lib/jsonl.c: files appear complete or not at all. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "jsonl.h"
+#include "banned.h"
+
+static char dir[] = "/tmp/fp-test-jsonl.XXXXXX";
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+/* The decompressed content of `path` (new), or NULL when it cannot be read. */
+static char *slurp_gz(const char *path)
+{
+	char cmd[512], *out = NULL;
+	size_t len = 0;
+	FILE *p, *mem;
+	int c;
+
+	if (access(path, R_OK) < 0)
+		return NULL;
+	snprintf(cmd, sizeof(cmd), "gzip -dc '%s'", path);
+	p = popen(cmd, "r");
+	mem = open_memstream(&out, &len);
+	while ((c = fgetc(p)) != EOF)
+		fputc(c, mem);
+	fclose(mem);
+	if (pclose(p) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static int count_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static json_t *article(const char *id, const char *date)
+{
+	return json_pack("{s:s, s:s?, s:s}", "id", id, "published_at", date, "title", "t\t\"x\"");
+}
+
+static void test_single_file(void **state)
+{
+	struct fp_jsonl_options opt;
+	struct fp_jsonl *j;
+	struct fp_error err;
+	char path[256], rpath[256], *text;
+	json_t *a = article("a", "2020-01-02T03:04:05Z"), *rej = json_pack("{s:{s:s}}", "reject", "reason", "x");
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/one/articles.jsonl.gz", dir);
+	snprintf(rpath, sizeof(rpath), "%s/one/articles.rejects.jsonl.gz", dir);
+	fp_error_init(&err);
+	fp_jsonl_options_init(&opt);
+	opt.path = path;
+	j = fp_jsonl_open(&opt, &err);
+	assert_non_null(j);
+	assert_int_equal(fp_jsonl_put(j, a, NULL, 0, &err), 0);
+	assert_int_equal(fp_jsonl_put(j, a, "{\"raw\":1}", 9, &err), 0);
+	assert_int_equal(fp_jsonl_put_reject(j, rej, NULL, 0, &err), 0);
+	/* Nothing under the final names before close. */
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(fp_jsonl_close(j, &err), 0);
+	assert_int_equal(fp_jsonl_counts(j)->files, 2);
+	fp_jsonl_free(j);
+	text = slurp_gz(path);
+	assert_non_null(text);
+	assert_string_equal(text, "{\"id\":\"a\",\"published_at\":\"2020-01-02T03:04:05Z\","
+				  "\"title\":\"t\\t\\\"x\\\"\"}\n{\"raw\":1}\n");
+	free(text);
+	text = slurp_gz(rpath);
+	assert_non_null(text);
+	assert_string_equal(text, "{\"reject\":{\"reason\":\"x\"}}\n");
+	free(text);
+	/* Only the two final files: the temporaries were renamed. */
+	snprintf(path, sizeof(path), "%s/one", dir);
+	assert_int_equal(count_entries(path), 2);
+	json_decref(a);
+	json_decref(rej);
+}
+
+static void test_abandon(void **state)
+{
+	struct fp_jsonl_options opt;
+	struct fp_jsonl *j;
+	struct fp_error err;
+	char path[256];
+	json_t *a = article("a", NULL);
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/two/a.jsonl.gz", dir);
+	fp_error_init(&err);
+	fp_jsonl_options_init(&opt);
+	opt.path = path;
+	j = fp_jsonl_open(&opt, &err);
+	assert_non_null(j);
+	assert_int_equal(fp_jsonl_put(j, a, NULL, 0, &err), 0);
+	fp_jsonl_free(j); /* not closed: abandoned */
+	snprintf(path, sizeof(path), "%s/two", dir);
+	assert_int_equal(count_entries(path), 0);
+	json_decref(a);
+}
+
+static void test_partitions(void **state)
+{
+	struct fp_jsonl_options opt;
+	struct fp_jsonl *j;
+	struct fp_error err;
+	char path[256], id[16], date[32], *text;
+	int i, day;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/tree", dir);
+	fp_error_init(&err);
+	fp_jsonl_options_init(&opt);
+	opt.dir = path;
+	opt.max_open = 2;     /* forces closing and appending members */
+	opt.part_bytes = 200; /* forces rotation */
+	j = fp_jsonl_open(&opt, &err);
+	assert_non_null(j);
+	for (i = 0; i < 60; i++) {
+		json_t *a;
+
+		snprintf(id, sizeof(id), "%d", i);
+		snprintf(date, sizeof(date), "2021-03-%02dT00:00:00Z", i % 5 + 1);
+		a = article(id, i % 7 == 0 ? NULL : date);
+		assert_int_equal(fp_jsonl_put(j, a, NULL, 0, &err), 0);
+		json_decref(a);
+	}
+	assert_int_equal(fp_jsonl_close(j, &err), 0);
+	assert_int_equal(fp_jsonl_counts(j)->records, 60);
+	fp_jsonl_free(j);
+	/* Each article once, in its partition. */
+	for (i = 0; i < 60; i++) {
+		int found = 0, part;
+
+		day = i % 5 + 1;
+		for (part = 0; part < 100; part++) {
+			char needle[64];
+
+			if (i % 7 == 0)
+				snprintf(path, sizeof(path),
+					 "%s/tree/dt=__HIVE_DEFAULT_PARTITION__/part-%05d.jsonl.gz", dir,
+					 part);
+			else
+				snprintf(path, sizeof(path), "%s/tree/dt=2021-03-%02d/part-%05d.jsonl.gz",
+					 dir, day, part);
+			text = slurp_gz(path);
+			if (!text)
+				break;
+			snprintf(needle, sizeof(needle), "{\"id\":\"%d\",", i);
+			found += strstr(text, needle) != NULL;
+			free(text);
+		}
+		assert_true(part > 1); /* rotated */
+		assert_int_equal(found, 1);
+	}
+	snprintf(path, sizeof(path), "%s/tree/rejects.jsonl.gz", dir);
+	text = slurp_gz(path);
+	assert_non_null(text);
+	assert_string_equal(text, "");
+	free(text);
+}
+
+static void test_options(void **state)
+{
+	struct fp_jsonl_options opt;
+	struct fp_error err;
+
+	(void)state;
+	fp_error_init(&err);
+	fp_jsonl_options_init(&opt);
+	assert_null(fp_jsonl_open(&opt, &err));
+	assert_string_equal(err.reason, "jsonl-options");
+	fp_error_init(&err);
+	opt.path = "a.jsonl.gz";
+	opt.dir = "b";
+	assert_null(fp_jsonl_open(&opt, &err));
+	assert_string_equal(err.reason, "jsonl-options");
+	fp_jsonl_free(NULL);
+	assert_non_null(fp_jsonl_version());
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_single_file),
+		cmocka_unit_test(test_abandon),
+		cmocka_unit_test(test_partitions),
+		cmocka_unit_test(test_options),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
