@@ -134,7 +134,7 @@ static json_t *scalar_string(json_t *v)
 		return json_string("false");
 	if (!json_is_number(v))
 		return NULL;
-	s = json_dumps(v, JSON_ENCODE_ANY);
+	s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 	r = s ? json_string(s) : NULL;
 	free(s);
 	return r;
@@ -355,8 +355,8 @@ static json_t *url_value(json_t *v, const char *field, struct build *b)
  * images / links / embeds: arrays of objects with a URL member `ukey` and
  * a text member `tkey`. Entries whose URL is empty or unparseable are
  * dropped (unparseable ones with one warning for the array). `tkind`: 0 a
- * one-line text that may be null (alt), 1 a one-line text ("" when
- * missing), 2 a lowercase tag name.
+ * one-line text, null when missing (alt), 1 a one-line text, "" when
+ * missing, 2 a lowercase tag name.
  */
 static json_t *url_list(json_t *arr, const char *field, const char *ukey, const char *tkey,
 			int tkind, struct build *b)
@@ -390,8 +390,8 @@ static json_t *url_list(json_t *arr, const char *field, const char *ukey, const 
 			continue;
 		}
 		t = label(json_object_get(item, tkey), &quiet);
-		if (!t && tkind != 0)
-			t = json_string("");
+		if (!t && (tkind != 0 || json_is_string(json_object_get(item, tkey))))
+			t = json_string(""); /* alt="" (decorative) stays "", unlike no alt */
 		if (t && tkind == 2) {
 			char *lower = strdup(json_string_value(t));
 			size_t k;
@@ -405,7 +405,13 @@ static json_t *url_list(json_t *arr, const char *field, const char *ukey, const 
 			}
 		}
 		o = json_object();
-		if (!o || json_object_set_new_nocheck(o, ukey, u) < 0 ||
+		if (!o) {
+			json_decref(u);
+			json_decref(t);
+			quiet.oom = 1;
+			continue;
+		}
+		if (json_object_set_new_nocheck(o, ukey, u) < 0 ||
 		    json_object_set_new_nocheck(o, tkey, or_null(t)) < 0 ||
 		    json_array_append_new(out, o) < 0)
 			quiet.oom = 1;
