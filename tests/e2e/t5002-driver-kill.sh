@@ -10,7 +10,7 @@ for victim in feedpipe-clean feedpipe-normalize; do
   # Wait until the victim runs and records flow, then kill it.
   vpid=
   for _ in $(seq 100); do
-    vpid=$(ps --ppid $pid -o pid=,comm= | awk -v v="$victim" 'index(v, $2) == 1 { print $1 }')
+    vpid=$(ps --ppid $pid -o pid=,comm= | awk -v v="$victim" 'index(v, $2) == 1 { print $1 }' || true)
     [ -n "$vpid" ] && break
     sleep 0.05
   done
