@@ -258,7 +258,7 @@ static int load_tzif(struct fp_date_zone *z, const char *name, struct fp_error *
 	len = fread(buf, 1, TZIF_MAX_BYTES, f);
 	off = 0;
 	for (;;) {
-		if (len - off < 44 || memcmp(buf + off, "TZif", 4) != 0)
+		if (off > len || len - off < 44 || memcmp(buf + off, "TZif", 4) != 0)
 			goto bad;
 		isut = be32(buf + off + 20);
 		isstd = be32(buf + off + 24);
