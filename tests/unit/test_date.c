@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "date.h"
@@ -206,6 +207,53 @@ static void test_zones(void **state)
 	fp_date_zone_release(NULL);
 }
 
+/* Corrupt TZif files are refused, never read past their end. */
+static void test_bad_tzif(void **state)
+{
+	static const struct {
+		const char *name, *data;
+		size_t len;
+	} files[] = {
+		{ "empty", "", 0 },
+		{ "magic", "TZif", 4 },
+		{ "notzif", "this is not a zone file at all, not at all, no no no", 52 },
+		/* version 2 header claiming a huge version-1 block */
+		{ "huge", "TZif2\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+			  "\0\0\0\0\0\1\x86\xa0\0\0\0\1\0\0\0\0", 44 },
+	};
+	char dir[] = "/tmp/fp-test-tz.XXXXXX", path[256];
+	struct fp_date_zone z;
+	struct fp_error err;
+	const char *old = getenv("TZDIR");
+	char *saved = old ? strdup(old) : NULL;
+	size_t i;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	setenv("TZDIR", dir, 1);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i].name);
+		f = fopen(path, "wb");
+		assert_non_null(f);
+		fwrite(files[i].data, 1, files[i].len, f);
+		fclose(f);
+		fp_date_zone_init(&z);
+		fp_error_init(&err);
+		if (fp_date_zone_set(&z, files[i].name, &err) == 0)
+			fail_msg("corrupt zone '%s' accepted", files[i].name);
+		assert_string_equal(err.reason, "date-zone-invalid");
+		fp_date_zone_release(&z);
+		remove(path);
+	}
+	rmdir(dir);
+	if (saved)
+		setenv("TZDIR", saved, 1);
+	else
+		unsetenv("TZDIR");
+	free(saved);
+}
+
 static void test_plausible(void **state)
 {
 	struct fp_error err;
@@ -248,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_iso8601),    cmocka_unit_test(test_plain_and_yaml),
 		cmocka_unit_test(test_chinese),    cmocka_unit_test(test_leap_days),
 		cmocka_unit_test(test_invalid),    cmocka_unit_test(test_zones),
+		cmocka_unit_test(test_bad_tzif),
 		cmocka_unit_test(test_plausible),  cmocka_unit_test(test_format),
 	};
 
