@@ -8,7 +8,7 @@
 need_pg
 pg=$T/pg
 eval "$("$FP_SOURCE/scripts/pg-tmp" start "$pg")"
-trap 'kill $(jobs -p) 2>/dev/null; "$FP_SOURCE/scripts/pg-tmp" stop "$pg" >/dev/null 2>&1; rm -rf "$T"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; "$FP_SOURCE/scripts/pg-tmp" stop "$pg" >/dev/null 2>&1; rm -rf "$T"' EXIT
 
 rows=100
 gen_articles 2000 >"$T/in.ndjson"

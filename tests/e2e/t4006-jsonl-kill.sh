@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
 gen_articles 300 >"$T/in.ndjson"
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$T"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$T"' EXIT
 
 # slow: the input, then a pause (the loader is mid-write, files open).
 slow() { cat "$T/in.ndjson"; sleep 3; }

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/load-lib.sh"
 need_pg
 s=$(new_schema)
-trap 'kill $(jobs -p) 2>/dev/null; drop_schema "${s}_TERM"; drop_schema "${s}_INT"; rm -rf "$T"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; drop_schema "${s}_TERM"; drop_schema "${s}_INT"; rm -rf "$T"' EXIT
 gen_articles 1000 >"$T/in.ndjson"
 
 for sig in TERM INT; do
