@@ -32,8 +32,9 @@ static int is_removed_control(unsigned int cp)
  * character that composes with the one before it, or a Hangul vowel or
  * trailing consonant jamo (composed by algorithm). Text made only of other
  * characters is in NFC already, which spares most text a full
- * normalization. The test is conservative: precomposed letters above
- * U+0300 (が, ệ) are NFC but take the slow path. U+0300 is the first code point whose NFC quick check is
+ * normalization. The test is conservative: some precomposed letters above
+ * U+0300 are NFC but take the slow path, whose unchanged result is then
+ * not returned as a copy. U+0300 is the first code point whose NFC quick check is
  * not "yes".
  */
 static int nfc_unsafe(unsigned int cp)
@@ -47,9 +48,16 @@ static int nfc_unsafe(unsigned int cp)
 	p = utf8proc_get_property((utf8proc_int32_t)cp);
 	if (p->combining_class != 0)
 		return 1;
-	if (p->decomp_seqindex != UINT16_MAX && p->decomp_type == 0)
+	if (p->comb_index != UINT16_MAX && p->comb_index >= 0x8000)
 		return 1;
-	return p->comb_index != UINT16_MAX && p->comb_index >= 0x8000;
+	if (p->decomp_seqindex != UINT16_MAX && p->decomp_type == 0)
+		/* Precomposed kana (が), Vietnamese letters (ệ) and Cyrillic (й)
+		 * are NFC as they are: no singleton or excluded decomposition
+		 * lies in these blocks. Elsewhere (Greek, CJK compatibility
+		 * ideographs, U+212B) it may, so those go the slow way. */
+		return !((cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x1E00 && cp <= 0x1EFF) ||
+			 (cp >= 0x0400 && cp <= 0x04FF));
+	return 0;
 }
 
 /* Does `s` need any change under `flags`? One pass, no allocation. */

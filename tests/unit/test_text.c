@@ -47,6 +47,11 @@ static void test_nfc(void **state)
 	check("\xef\xa4\x80", FP_TEXT_NFC, "\xe8\xb1\x88");                 /* U+F900 -> U+8C48 */
 	check("\xe2\x84\xab", FP_TEXT_NFC, "\xc3\x85");                     /* Å sign -> Å */
 	check("\xe3\x81\x8b\xe3\x82\x99", FP_TEXT_NFC, "\xe3\x81\x8c");     /* か + ゙ -> が */
+	check("\xe3\x81\x8c\xe3\x82\x99", FP_TEXT_NFC, NULL);                 /* が + ゙ stays */
+	check("e\xcc\xa3\xcc\x82", FP_TEXT_NFC, "\xe1\xbb\x87");            /* e + ̣ + ̂ -> ệ */
+	check("\xe1\xbb\x87\xcc\x81", FP_TEXT_NFC, NULL);                     /* ệ + ́ stays */
+	check("\xd0\xb8\xcc\x86", FP_TEXT_NFC, "\xd0\xb9");                  /* и + ̆ -> й */
+	check("\xce\x86\xe1\xbd\xb1", FP_TEXT_NFC, "\xce\x86\xce\xac");   /* U+1F71 -> U+03AC */
 	/* combining marks reordered canonically, kept */
 	check("a\xcc\x81\xcc\xa3", FP_TEXT_NFC, "\xe1\xba\xa1\xcc\x81");
 	/* already NFC: no copy */
