@@ -51,3 +51,31 @@ gen_articles() {
     }
   }'
 }
+
+# rows_json SCHEMA: the articles table as canonical JSON records, sorted by
+# id (what the input said, read back from the typed columns).
+rows_json() {
+  q -c "SELECT coalesce(json_agg(json_build_object('id', id, 'title', title, 'author', author,
+        'topic', topic, 'site', site, 'feed', feed, 'categories', categories,
+        'published_at', to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+        'published_raw', published_raw, 'image', image, 'thumbnail', thumbnail,
+        'comments', comments, 'editor', editor, 'original_title', original_title, 'lang', lang,
+        'html', html, 'text', text, 'chars', chars, 'images', images, 'links', links,
+        'embeds', embeds, 'content_hash', content_hash,
+        'source', json_build_object('path', source_path, 'root', source_root,
+          'bytes', source_bytes,
+          'mtime', to_char(source_mtime AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+          'sha256', source_sha256),
+        'warnings', warnings) ORDER BY id), '[]') FROM \"$1\".articles" | jq -S .
+}
+
+# expect_json < NDJSON: the records a load should store: articles only, the
+# last of each id, sorted by id, in the shape of rows_json. Every line must be
+# JSON (jq -R mangles multibyte characters of long lines: not used here).
+expect_json() {
+  jq -c 'select(.reject == null)' |
+    jq -s -S 'reduce .[] as $r ({}; .[$r.id] = $r) | [.[]] | sort_by(.id) | map({id, title, author,
+          topic, site, feed, categories, published_at, published_raw, image, thumbnail, comments,
+          editor, original_title, lang, html, text, chars, images, links, embeds, content_hash,
+          source, warnings})'
+}

@@ -20,28 +20,12 @@ diff -u "$T/counts.expect" "$T/counts"
 
 # Every stored value equals the input, byte for byte: the accepted records,
 # last duplicate winning, against the rows as JSON.
-jq -R 'fromjson? // empty | select(.reject == null and .published_at != "2018-02-30T00:00:00Z")' "$in" |
-  jq -s 'reduce .[] as $r ({}; .[$r.id] = $r) | [.[]] | sort_by(.id) | map({id, title, author,
-          topic, site, feed, categories, published_at, published_raw, image, thumbnail, comments,
-          editor, original_title, lang, html, text, chars, images, links, embeds, content_hash,
-          source, warnings})' >"$T/expect.json"
-q -c "SELECT coalesce(json_agg(json_build_object('id', id, 'title', title, 'author', author,
-        'topic', topic, 'site', site, 'feed', feed, 'categories', categories,
-        'published_at', to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
-        'published_raw', published_raw, 'image', image, 'thumbnail', thumbnail,
-        'comments', comments, 'editor', editor, 'original_title', original_title, 'lang', lang,
-        'html', html, 'text', text, 'chars', chars, 'images', images, 'links', links,
-        'embeds', embeds, 'content_hash', content_hash,
-        'source', json_build_object('path', source_path, 'root', source_root,
-          'bytes', source_bytes,
-          'mtime', to_char(source_mtime AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
-          'sha256', source_sha256),
-        'warnings', warnings) ORDER BY id), '[]') FROM \"$s\".articles" |
-  jq . >"$T/actual.json"
-diff -u <(jq -S . "$T/expect.json") <(jq -S . "$T/actual.json")
+grep -v -e 2018-02-30 -e '^this is not json' "$in" | expect_json >"$T/expect.json"
+rows_json "$s" >"$T/actual.json"
+diff -u "$T/expect.json" "$T/actual.json"
 
 # The hostile title, compared as raw bytes too (not through JSON).
-jq -R 'fromjson? // empty | select(.title? and (.title | startswith("tab"))) | .title' "$in" |
+grep -v '^this is not json' "$in" | jq 'select(.title? and (.title | startswith("tab"))) | .title' |
   jq -j . >"$T/title.expect"
 q -c "SELECT title FROM \"$s\".articles WHERE title LIKE 'tab%'" | head -c -1 >"$T/title.actual"
 cmp "$T/title.expect" "$T/title.actual"

@@ -7,7 +7,8 @@ in=$FP_SOURCE/fixtures/load/articles.ndjson
 
 # Single file.
 feedpipe-load -q --out "$T/out/articles.jsonl.gz" --stats "$T/s.json" <"$in" || fail "load --out"
-jq -R -c 'fromjson? // empty | select(.reject == null and .published_at != "2018-02-30T00:00:00Z")' "$in" >"$T/articles.expect"
+grep -v '^this is not json' "$in" |
+  jq -c 'select(.reject == null and .published_at != "2018-02-30T00:00:00Z")' >"$T/articles.expect"
 zcat "$T/out/articles.jsonl.gz" | jq -c . >"$T/articles.actual"
 diff -u "$T/articles.expect" "$T/articles.actual"
 # Not re-serialized: the lines are the input lines.
@@ -42,7 +43,7 @@ feedpipe-load -q --out-dir "$T/tree2" 2>&1 <"$T/g.ndjson" || fail "load --out-di
 zcat "$T"/tree2/dt=*/part-*.jsonl.gz | jq -r .id | sort | diff -u "$T/ids.expect" -
 
 # A record without a date goes to the default partition.
-jq -R -c 'fromjson? // empty | select(.title? == "\\.")' "$in" | feedpipe-load -q --out-dir "$T/tree3"
+grep -v '^this is not json' "$in" | jq -c 'select(.title? == "\\.")' | feedpipe-load -q --out-dir "$T/tree3"
 [ "$(zcat "$T/tree3/dt=__HIVE_DEFAULT_PARTITION__/part-00000.jsonl.gz" | jq -r .id)" = 04bb13c1ea3ff61f ] ||
   fail "default partition"
 # An empty input still makes complete (empty) files.
