@@ -1,8 +1,9 @@
 # The examples run as written: the crontab line's command loads fixtures/
-# (and the corpus, when present) into a database of its own, then every
-# examples/sql/*.sql file runs against it with psql and answers as expected;
-# the title search is served by the trigram index. The cron line's command is
-# run once more while the lock is held: flock -n makes it a no-op.
+# (and the corpus, when present) into a database of its own; run again, it
+# loads nothing (--state); run while the lock is held, it does nothing
+# (flock -n). Then every examples/sql/*.sql file runs against the database
+# with psql and answers as expected; the title search is served by the
+# trigram index.
 . "$(dirname "$0")/lib.sh"
 [ -n "${FP_TEST_PG:-}" ] || skip "no test server (FP_TEST_PG unset; scripts/test starts one with scripts/pg-tmp)"
 command -v psql > /dev/null || skip "psql missing"
@@ -54,6 +55,13 @@ jq -e '.rejects > 0 and .records_out > 0' "$T/feedpipe-last-run.json" > /dev/nul
   fail "cron run stats: $(cat "$T/feedpipe-last-run.json")"
 articles=$(q -Atc "SELECT count(*) FROM articles" -d "$db")
 [ "$articles" -gt 0 ] || fail "the cron command loaded no article"
+
+[ -s "$T/feedpipe.state" ] || fail "the cron command wrote no state file"
+
+# Run again: nothing changed, so nothing is loaded (no new load run).
+runs=$(q -Atc "SELECT count(*) FROM load_runs" -d "$db")
+cron || { cat "$T/feedpipe.log" >&2; fail "the cron command, second run: status $?"; }
+[ "$(q -Atc "SELECT count(*) FROM load_runs" -d "$db")" -eq "$runs" ] || fail "an unchanged archive was loaded again"
 
 # With the lock held, the command does nothing (flock -n: status 1).
 exec 8< "$lock"
