@@ -32,7 +32,7 @@ _feedpipe()
         --out-dir | --root)
             COMPREPLY=($(compgen -d -- "$cur"))
             return ;;
-        --stats | --out | --rules | --lock)
+        --stats | --out | --rules | --lock | --state)
             COMPREPLY=($(compgen -f -- "$cur"))
             return ;;
         --invalid-utf8)
