@@ -1230,6 +1230,47 @@ static int plain_text(struct fp_html *h, const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * libxml2 checks each attribute of a tag against all the earlier ones: a
+ * tag with 40000 attributes takes half a minute. Real tags have a dozen;
+ * returns 1 when one has more than MAX_ATTRIBUTES (a cheap scan that
+ * follows quotes the way the parser does).
+ */
+#define MAX_ATTRIBUTES 128
+
+static int too_many_attributes(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *lt = memchr(s + i, '<', len - i);
+		size_t n = 0;
+
+		if (!lt)
+			return 0;
+		i = (size_t)(lt - s) + 1;
+		if (i >= len || !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+			continue;
+		while (i < len && s[i] != '>' && s[i] != '<') {
+			if (s[i] == '"' || s[i] == '\'') {
+				const char *q = memchr(s + i + 1, s[i], len - i - 1);
+
+				if (!q)
+					return 0;
+				i = (size_t)(q - s) + 1;
+			} else if (is_ascii_space((unsigned char)s[i])) {
+				while (i < len && is_ascii_space((unsigned char)s[i]))
+					i++;
+				if (++n > MAX_ATTRIBUTES)
+					return 1;
+			} else {
+				i++;
+			}
+		}
+	}
+	return 0;
+}
+
 static void reset_body(struct fp_html *h)
 {
 	buf_reset(&h->html);
@@ -1323,6 +1364,11 @@ json_t *fp_html_clean(struct fp_html *h, const char *body, size_t len, const jso
 				goto oom;
 			in = h->pre.p;
 			inlen = h->pre.len;
+		}
+		if (in == body && too_many_attributes(in, inlen)) {
+			fp_error_set(err, "html-too-complex", "a tag has more than %d attributes",
+				     MAX_ATTRIBUTES);
+			goto fail;
 		}
 		if (inlen > (size_t)2147483647) {
 			fp_error_set(err, "html-too-large", "body too large");

@@ -57,7 +57,8 @@ void fp_html_free(struct fp_html *h);
  *
  * Returns a new object {"html", "text", "images", "links", "embeds",
  * "found"} (README.md, "feedpipe-clean → feedpipe-normalize"), or NULL with
- * err: "html-too-large", "html-too-deep", "html-unparseable" or
+ * err: "html-too-large", "html-too-deep", "html-too-complex" (a tag with more
+ * than 128 attributes: libxml2 is quadratic in them), "html-unparseable" or
  * "out-of-memory".
  */
 json_t *fp_html_clean(struct fp_html *h, const char *body, size_t len, const json_t *meta,

@@ -344,6 +344,27 @@ static void test_limits(void **state)
 	json_decref(res);
 	fp_html_free(h);
 
+	/* libxml2 is quadratic in a tag's attributes: more than 128 is refused */
+	{
+		char tag[2048] = "<p";
+		size_t k, o = 2;
+
+		for (k = 0; k < 129; k++)
+			o += (size_t)snprintf(tag + o, sizeof(tag) - o, " a%zu", k);
+		snprintf(tag + o, sizeof(tag) - o, ">x</p>");
+		h = fp_html_new(&opt, NULL);
+		fp_error_init(&err);
+		assert_null(fp_html_clean(h, tag, strlen(tag), NULL, NULL, &err));
+		assert_string_equal(err.reason, "html-too-complex");
+		/* 128 attributes, the last with a quoted value holding spaces */
+		snprintf(tag + o - 10, sizeof(tag) - (o - 10), " b=\"1 2 3\">x</p>");
+		fp_error_init(&err);
+		res = fp_html_clean(h, tag, strlen(tag), NULL, NULL, &err);
+		assert_non_null(res);
+		json_decref(res);
+		fp_html_free(h);
+	}
+
 	opt.max_depth = 4; /* html, body, div, div */
 	h = fp_html_new(&opt, NULL);
 	fp_error_init(&err);
