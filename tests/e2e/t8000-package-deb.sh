@@ -46,7 +46,12 @@ for f in /usr/bin/feedpipe /usr/bin/feedpipe-extract /usr/bin/feedpipe-clean /us
   grep -qx "$f" "$T/files" || fail "package lacks $f"
 done
 if ls "$FP_SOURCE"/man/*.scd > /dev/null 2>&1 && command -v scdoc > /dev/null; then
-  grep -qx /usr/share/man/man1/feedpipe.1 "$T/files" || fail "package lacks the man page feedpipe(1)"
+  for page in feedpipe feedpipe-extract feedpipe-clean feedpipe-normalize feedpipe-load; do
+    grep -qx "/usr/share/man/man1/$page.1" "$T/files" || fail "package lacks the man page $page(1)"
+  done
+  if command -v man > /dev/null; then
+    [ "$(env -u MANPATH man -w feedpipe)" = /usr/share/man/man1/feedpipe.1 ] || fail "man -w feedpipe: $(man -w feedpipe 2>&1)"
+  fi
 fi
 
 # Depends names the package of every shared library the executables link
