@@ -1,7 +1,5 @@
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <poll.h>
 #include <spawn.h>
@@ -17,6 +15,7 @@
 
 #include "pipeline.h"
 #include "stage.h"
+#include "walk.h"
 
 #include "banned.h"
 
@@ -142,34 +141,17 @@ int fp_pipeline_find_stages(struct fp_pipeline *pl, struct fp_error *err)
 	return 0;
 }
 
-static long count_dir(const char *dir, const char *glob, int depth)
+static int count_file(void *data, const char *root, const char *rel, const char *path,
+		      const struct fp_error *err)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
-	struct stat sb;
-	long n = 0;
-	DIR *d;
-
-	if (depth > 64 || !(d = opendir(dir)))
-		return 0;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' &&
-		    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
-			continue;
-		if (de->d_type == DT_DIR ||
-		    (de->d_type == DT_UNKNOWN && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)))
-			n += count_dir(path, glob, depth + 1);
-		else if (fnmatch(glob, de->d_name, 0) == 0)
-			n++;
-	}
-	closedir(d);
-	return n;
+	(void)root, (void)rel, (void)path;
+	*(long *)data += !err;
+	return 0;
 }
 
-long fp_pipeline_count_inputs(char *const *inputs, size_t ninputs, const char *glob)
+long fp_pipeline_count_inputs(char *const *inputs, size_t ninputs, const char *const *globs)
 {
+	struct fp_walk walk = { .globs = globs && globs[0] ? globs : NULL };
 	struct stat sb;
 	long n = 0;
 
@@ -177,7 +159,7 @@ long fp_pipeline_count_inputs(char *const *inputs, size_t ninputs, const char *g
 		if (!strcmp(inputs[i], "-"))
 			return -1;
 		if (stat(inputs[i], &sb) == 0 && S_ISDIR(sb.st_mode))
-			n += count_dir(inputs[i], glob ? glob : "*.md", 0);
+			fp_walk_dir(&walk, inputs[i], count_file, &n);
 		else
 			n++;
 	}
@@ -461,7 +443,8 @@ static int relay_lines(struct run *r, struct chain *c, size_t upto)
 	const char *p = c->buf, *end = c->buf + upto, *nl;
 
 	for (; p < end; p = nl + 1) {
-		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
+			nl = end - 1; /* the caller ended the last line: not reached */
 		pr->records++;
 		if (!strncmp(p, "{\"reject\"", 9))
 			pr->rejects++;

@@ -101,11 +101,12 @@ int fp_pipeline_add_arg(struct fp_pipeline *pl, enum fp_stage_id id, const char 
 int fp_pipeline_find_stages(struct fp_pipeline *pl, struct fp_error *err);
 
 /*
- * Counts the files the inputs hold that match the shell pattern `glob`
- * (default "*.md", matched against the base name), for the progress display.
- * Returns the count, or -1 when it cannot be known (an input is "-").
+ * Counts the files the inputs hold, found as feedpipe-extract finds them
+ * (lib/walk.h; `globs` NULL-terminated, borrowed, NULL or empty for "*.md"),
+ * for the progress display. Returns the count, or -1 when it cannot be known
+ * (an input is "-").
  */
-long fp_pipeline_count_inputs(char *const *inputs, size_t ninputs, const char *glob);
+long fp_pipeline_count_inputs(char *const *inputs, size_t ninputs, const char *const *globs);
 
 /*
  * Runs the pipeline to the end. Returns 0 when every stage exited 0; 1 when

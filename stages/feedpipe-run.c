@@ -244,7 +244,7 @@ int main(int argc, char **argv)
 	if (cli.verbosity > 0 && (display.tty || cli.verbosity > 1)) {
 		pl.progress = show_progress;
 		pl.progress_ctx = &display;
-		pl.files_total = fp_pipeline_count_inputs(pl.inputs, pl.ninputs, globs[0]);
+		pl.files_total = fp_pipeline_count_inputs(pl.inputs, pl.ninputs, globs);
 		if (pl.files_total > 0)
 			pl.files_total = (pl.files_total + shard_n - 1) / shard_n;
 	}

@@ -90,7 +90,10 @@ FAKE_EXIT_clean=1 run 1 300 --out-dir "$T/c"
 
 # Interrupted: SIGTERM is forwarded, status 143, nothing committed.
 FAKE_DELAY_extract=0.05 "$driver" run 100 --out-dir "$T/d" 2> "$T/err" & pid=$!
-sleep 0.5
+for _ in $(seq 100); do # until the stages run
+  [ "$(ps --ppid $pid -o pid= | wc -l)" -ge 4 ] && break
+  sleep 0.05
+done
 kill -TERM $pid
 got=0; wait $pid || got=$?
 [ $got -eq 143 ] || fail "SIGTERM: status $got, expected 143"
@@ -98,7 +101,10 @@ got=0; wait $pid || got=$?
 
 # --lock: a second run exits 5 at once while the first holds the lock.
 FAKE_DELAY_extract=0.05 "$driver" run 40 --out-dir "$T/e" --lock "$T/lock" 2> /dev/null & pid=$!
-sleep 0.5
+for _ in $(seq 100); do # until it holds the lock (taken before the stages start)
+  [ "$(ps --ppid $pid -o pid= | wc -l)" -ge 4 ] && break
+  sleep 0.05
+done
 run 5 10 --out-dir "$T/f" --lock "$T/lock"
 grep -q "another run holds the lock" "$T/err" || fail "lock message: $(cat "$T/err")"
 wait $pid || fail "the first locked run failed"
