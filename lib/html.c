@@ -394,6 +394,9 @@ struct fp_html {
 	int line_rules;
 	unsigned long seen;    /* visible text nodes met, and elements rules removed */
 	unsigned long refused; /* URLs refused (unsafe scheme) */
+
+	/* totals over all bodies, for fp_html_stats() */
+	json_t *totals;
 };
 
 void fp_html_options_init(struct fp_html_options *opt)
@@ -416,8 +419,11 @@ struct fp_html *fp_html_new(const struct fp_html_options *opt, struct fp_rules *
 		h->opt.max_depth = FP_HTML_DEFAULT_MAX_DEPTH;
 	h->rules = rules;
 	h->stack = calloc(h->opt.max_depth + 1, sizeof(*h->stack));
-	if (!h->stack) {
-		free(h);
+	h->totals = json_pack("{s:I,s:I,s:I,s:I,s:{}}", "images", (json_int_t)0, "links",
+			      (json_int_t)0, "embeds", (json_int_t)0, "urls_refused", (json_int_t)0,
+			      "found");
+	if (!h->stack || !h->totals) {
+		fp_html_free(h);
 		return NULL;
 	}
 	return h;
@@ -432,6 +438,7 @@ void fp_html_free(struct fp_html *h)
 	buf_release(&h->scratch);
 	buf_release(&h->url);
 	buf_release(&h->pre);
+	json_decref(h->totals);
 	free(h->stack);
 	free(h);
 }
@@ -1315,6 +1322,15 @@ static int walk(struct fp_html *h, xmlNode *root, struct fp_error *err)
 	return 0;
 }
 
+/* Adds `n` to the integer member `key` of `obj`. */
+static void count(json_t *obj, const char *key, size_t n)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (n)
+		json_object_set_new(obj, key, json_integer(json_integer_value(v) + (json_int_t)n));
+}
+
 /* A JSON string of the buffer. Everything written comes from libxml2 (UTF-8)
  * or from us (ASCII), cut only at element boundaries: one fast check here
  * spares jansson's slower one. */
@@ -1389,6 +1405,17 @@ json_t *fp_html_clean(struct fp_html *h, const char *body, size_t len, const jso
 		h->text.len--;
 	if (h->html.oom || h->text.oom || h->scratch.oom || h->url.oom)
 		goto oom;
+	count(h->totals, "images", json_array_size(h->images));
+	count(h->totals, "links", json_array_size(h->links));
+	count(h->totals, "embeds", json_array_size(h->embeds));
+	count(h->totals, "urls_refused", h->refused);
+	{
+		const char *key;
+		json_t *v;
+
+		json_object_foreach(h->found, key, v)
+			count(json_object_get(h->totals, "found"), key, 1);
+	}
 	out = json_pack("{s:o,s:o,s:O,s:O,s:O,s:O}", "html", utf8_string(&h->html), "text",
 			utf8_string(&h->text), "images", h->images, "links", h->links, "embeds",
 			h->embeds, "found", h->found);
@@ -1437,6 +1464,11 @@ int fp_html_clean_record(struct fp_html *h, json_t *rec, struct fp_error *err)
 					 "no content left after cleaning") == 0;
 	json_decref(res);
 	return warned;
+}
+
+int fp_html_stats(const struct fp_html *h, json_t *extra)
+{
+	return json_object_update(extra, h->totals);
 }
 
 const char *fp_html_version(void)

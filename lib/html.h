@@ -74,6 +74,14 @@ json_t *fp_html_clean(struct fp_html *h, const char *body, size_t len, const jso
  */
 int fp_html_clean_record(struct fp_html *h, json_t *rec, struct fp_error *err);
 
+/*
+ * Adds the totals over all bodies cleaned so far to `extra` (borrowed; the
+ * stage's --stats counters): "images", "links", "embeds", "urls_refused",
+ * and "found" (records per captured field). Returns 0, or -1 when out of
+ * memory.
+ */
+int fp_html_stats(const struct fp_html *h, json_t *extra);
+
 /* libxml2's runtime version ("2.9.14"), for --version. Borrowed, static. */
 const char *fp_html_version(void);
 

@@ -133,6 +133,7 @@ int main(int argc, char **argv)
 		}
 		json_decref(rec);
 	}
+	fp_html_stats(html, st.stats.extra);
 	code = fp_stage_finish(&st);
 	goto done;
 out:
