@@ -479,15 +479,21 @@ static int rule_parse(const json_t *obj, size_t index, const char *source, struc
 	if ((v = json_object_get(obj, "select"))) {
 		char **sels = NULL;
 		size_t nsels = 0;
-		int bad = add_strings(v, &sels, &nsels) < 0;
+		int bad = add_strings(v, &sels, &nsels) < 0, not_strings = bad;
 
-		for (i = 0; i < nsels && !bad; i++)
+		for (i = 0; i < nsels && !bad; i++) {
 			bad = parse_selector_list(sels[i], &r->selectors, &r->nselectors, &what) < 0;
+			if (bad && strcmp(what, "out of memory") != 0) {
+				snprintf(label + strlen(label), sizeof(label) - strlen(label),
+					 ": %s '%.40s'", what, sels[i]);
+				what = NULL;
+			}
+		}
 		for (i = 0; i < nsels; i++)
 			free(sels[i]);
 		free(sels);
 		if (bad) {
-			if (!what)
+			if (not_strings)
 				what = "select is not a string or a list of strings";
 			goto bad;
 		}

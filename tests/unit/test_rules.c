@@ -196,7 +196,7 @@ static void test_load_errors(void **state)
 	} cases[] = {
 		{ "rules: [{name: a, selct: div}]", "rules-invalid", "rule 1: unknown key 'selct'" },
 		{ "rules: [{name: a}]", "rules-invalid", "rule 1 (a): needs select or text" },
-		{ "rules: [{name: a, select: 'div..x'}]", "rules-invalid", "rule 1 (a): bad selector" },
+		{ "rules: [{name: a, select: 'div..x'}]", "rules-invalid", "rule 1 (a): bad selector 'div..x'" },
 		{ "rules: [{name: a, text: '(('}]", "rules-invalid", NULL },
 		{ "rules: [{name: a, text: 'x', group: 2}]", "rules-invalid",
 		  "rule 1 (a): group is not a subexpression of text" },
