@@ -835,14 +835,22 @@ static void text_node(struct fp_html *h, const char *s)
 
 		buf_reset(&h->scratch);
 		collapse_into(&h->scratch, s, len, &pending, 32);
-		if (fp_rules_line_candidate(h->rules, h->scratch.p ? h->scratch.p : "", h->scratch.len))
-			collapse_into(&h->scratch, s, len, &pending, TEXT_RULE_MAX + 1);
-		else
+		if (fp_rules_line_candidate(h->rules, h->scratch.p ? h->scratch.p : "", h->scratch.len)) {
 			buf_reset(&h->scratch);
+			pending = 0;
+			collapse_into(&h->scratch, s, len, &pending, TEXT_RULE_MAX + 1);
+		} else {
+			buf_reset(&h->scratch);
+		}
 		if (h->scratch.len && h->scratch.len <= TEXT_RULE_MAX && !h->scratch.oom &&
 		    fp_rules_match_line(h->rules, h->scratch.p, h->scratch.len, h->found) ==
-			    FP_RULES_REMOVE)
+			    FP_RULES_REMOVE) {
+			/* The line goes with one of the <br>s around it. */
+			h->sep_br = 0;
+			if (ends_with(&h->html, "<br>"))
+				h->html.len -= 4;
 			return;
+		}
 	}
 	if (!h->in_pre && markdown_heading(h, &s, &len))
 		return;

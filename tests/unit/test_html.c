@@ -417,7 +417,24 @@ static void test_rules_in_walk(void **state)
 	assert_string_equal(str(res, "text"), "Story.\n\nEditor: Ann Lee");
 	assert_int_equal(json_object_size(json_object_get(res, "found")), 0);
 	json_decref(res);
+	/* a line between <br>s, not a block of its own */
+	body = "<div>Intro line<br>\n  Download our app  <br>Outro line</div>";
+	res = fp_html_clean(h, body, strlen(body), NULL, NULL, &err);
+	assert_string_equal(str(res, "text"), "Intro line\nOutro line");
+	json_decref(res);
 	json_decref(meta);
+	fp_html_free(h);
+	fp_rules_free(rules);
+	/* the built-in original-title rule on a line: the capture is the line's */
+	rules = fp_rules_new();
+	assert_int_equal(fp_rules_load_defaults(rules, &err), 0);
+	h = fp_html_new(NULL, rules);
+	body = "<div>Intro<br>原标题：某某标题<br>正文</div>";
+	res = fp_html_clean(h, body, strlen(body), NULL, NULL, &err);
+	assert_string_equal(str(res, "text"), "Intro\n正文");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(res, "found"), "original_title")),
+			    "某某标题");
+	json_decref(res);
 	fp_html_free(h);
 	fp_rules_free(rules);
 }
