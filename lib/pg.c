@@ -41,6 +41,10 @@
 #define DEFAULT_RETRIES 8
 #define DEFAULT_BACKOFF 0.25
 #define MAX_BACKOFF 8.0
+#define COPY_CHUNK ((size_t)1 << 20)
+/* Values of indexed text columns (site, feed) must fit a btree entry
+ * (about 2700 bytes): longer ones would make the server refuse the batch. */
+#define MAX_INDEXED_BYTES 2000
 
 struct buf {
 	char *data;
@@ -823,6 +827,11 @@ static int article_row(struct fp_pg *pg, const json_t *rec, struct fp_error *err
 		TAB;
 		if (put_string(b, rec, nullable_strings[i], 1, err) < 0)
 			goto fail;
+		if (json_string_length(json_object_get(rec, nullable_strings[i])) >
+		    MAX_INDEXED_BYTES) {
+			invalid(err, nullable_strings[i], "is longer than 2000 bytes");
+			goto fail;
+		}
 	}
 	TAB;
 	if (put_string_array(pg, b, rec, "categories", err) < 0)
@@ -1038,6 +1047,7 @@ static int send_copy(struct fp_pg *pg, const char *table, const char *columns,
 		     const struct buf *data, struct fp_error *err)
 {
 	struct buf sql = { 0 };
+	size_t sent, chunk = 0;
 	PGresult *res;
 	int ret = -1;
 
@@ -1053,8 +1063,12 @@ static int send_copy(struct fp_pg *pg, const char *table, const char *columns,
 		goto out;
 	}
 	PQclear(res);
-	if (PQputCopyData(pg->conn, data->data, (int)data->len) != 1 ||
-	    PQputCopyEnd(pg->conn, NULL) != 1) {
+	for (sent = 0; sent < data->len; sent += chunk) {
+		chunk = data->len - sent < COPY_CHUNK ? data->len - sent : COPY_CHUNK;
+		if (PQputCopyData(pg->conn, data->data + sent, (int)chunk) != 1)
+			break;
+	}
+	if (sent < data->len || PQputCopyEnd(pg->conn, NULL) != 1) {
 		set_pg_error(pg, err, "db-unavailable", "cannot copy", NULL);
 		goto out;
 	}

@@ -68,6 +68,13 @@ static void test_check(void **state)
 	expect_invalid("images", json_pack("[{s:s}]", "alt", "x"),
 		       "member 'images' holds an image without a string src");
 	expect_invalid("links", json_object(), "member 'links' is not an array");
+	{
+		char long_feed[2100];
+
+		memset(long_feed, 'x', sizeof(long_feed) - 1);
+		long_feed[sizeof(long_feed) - 1] = '\0';
+		expect_invalid("feed", json_string(long_feed), "member 'feed' is longer than 2000 bytes");
+	}
 	expect_invalid("content_hash", json_string("abc"),
 		       "member 'content_hash' is not 64 lowercase hex digits");
 }
