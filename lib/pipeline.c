@@ -742,7 +742,9 @@ int fp_pipeline_describe(const struct fp_pipeline *pl, const struct fp_proc *p, 
 
 	if (!p->reaped || p->status == 0 || p->collateral)
 		return 0;
-	if (pl->signal && WIFSIGNALED(p->status) && WTERMSIG(p->status) == pl->signal)
+	/* Interrupted: a stage that died of the signal, or exited 128 + it, obeyed. */
+	if (pl->signal && ((WIFSIGNALED(p->status) && WTERMSIG(p->status) == pl->signal) ||
+			   (WIFEXITED(p->status) && WEXITSTATUS(p->status) == 128 + pl->signal)))
 		return 0;
 	if (pl->jobs > 1 && p->chain >= 0)
 		snprintf(where, sizeof(where), " (chain %d of %d)", p->chain + 1, pl->jobs);

@@ -88,6 +88,15 @@ static void test_describe(void **state)
 	assert_int_equal(fp_pipeline_describe(&pl, &p, buf, sizeof(buf)), 2);
 	p.collateral = 1;
 	assert_int_equal(fp_pipeline_describe(&pl, &p, buf, sizeof(buf)), 0);
+	/* Interrupted by SIGINT: stages that obeyed it are not failures. */
+	p.collateral = 0;
+	pl.signal = 2;
+	p.status = 130 << 8;
+	assert_int_equal(fp_pipeline_describe(&pl, &p, buf, sizeof(buf)), 0);
+	p.status = 2;
+	assert_int_equal(fp_pipeline_describe(&pl, &p, buf, sizeof(buf)), 0);
+	p.status = 4 << 8;
+	assert_int_equal(fp_pipeline_describe(&pl, &p, buf, sizeof(buf)), 1);
 	fp_pipeline_release(&pl);
 }
 
