@@ -1141,10 +1141,26 @@ static void leave(struct fp_html *h)
 	}
 }
 
+/* Phrasing elements the tag table does not list (they are unwrapped). */
+static int is_phrasing(const char *name)
+{
+	static const char *const names[] = {
+		"abbr", "big", "cite", "del", "dfn", "font", "ins", "kbd", "label", "mark", "nobr",
+		"q", "s", "samp", "small", "span", "strike", "time", "tt", "u", "var", NULL,
+	};
+	size_t i;
+
+	for (i = 0; names[i]; i++)
+		if (strcmp(names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Whether the '<' at `p` starts what only HTML has: a closing tag, a
- * comment or doctype, or an element that is never closed (<br>, <img ...>).
- * "<title>" alone may be Markdown talking about paths; "</p>" is not.
+ * comment or doctype, a start tag with attributes, an element that is never
+ * closed (<br>, <img ...>), or a known element (<p>, <span>). "<title>" or
+ * "<topic>" alone may be Markdown talking about paths; "</p>" is not.
  */
 static int looks_like_html(const char *p, size_t len)
 {
@@ -1174,6 +1190,21 @@ static int looks_like_html(const char *p, size_t len)
 		n = strlen(voids[i]);
 		if (len > n + 1 && strncasecmp(p + 1, voids[i], n) == 0 &&
 		    (p[n + 1] == '>' || p[n + 1] == '/' || is_ascii_space((unsigned char)p[n + 1])))
+			return 1;
+	}
+	/* a known element, such as <p> whose end tag is optional; "<title>"
+	 * is the usual Markdown placeholder, HTML only with its end tag */
+	{
+		char name[16];
+
+		for (n = 0; n + 1 < len && n < sizeof(name) - 1 &&
+			    ((p[n + 1] >= 'a' && p[n + 1] <= 'z') || (p[n + 1] >= 'A' && p[n + 1] <= 'Z') ||
+			     (n && p[n + 1] >= '0' && p[n + 1] <= '9'));
+		     n++)
+			name[n] = (char)(p[n + 1] | 0x20);
+		name[n] = '\0';
+		if (n && n + 1 < len && (p[n + 1] == '>' || p[n + 1] == '/') &&
+		    strcmp(name, "title") != 0 && (tag_flags(name) || is_phrasing(name)))
 			return 1;
 	}
 	return 0;

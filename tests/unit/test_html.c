@@ -296,6 +296,9 @@ static void test_text(void **state)
 	expect_text(h, "   \n  ", "");
 	expect_text(h, "<div>   \nline one\nline two\n\nsecond para\n</div>", "line one\nline two\n\nsecond para");
 	expect_text(h, "plain a < b and c > d", "plain a < b and c > d");
+	expect_text(h, "<p>Hello<p>World", "Hello\n\nWorld");
+	expect_text(h, "path <topic>/<title>.md\nnext", "path <topic>/<title>.md\nnext");
+	expect_text(h, "<svg><svg>", "");
 	fp_html_free(h);
 }
 
