@@ -327,6 +327,22 @@ static void test_empty_and_no_frontmatter(void **state)
 	release(&r);
 }
 
+/* A file name that is not UTF-8 cannot go into a record: the file is
+ * rejected as invalid-utf8, not as "out of memory". */
+static void test_file_name_not_utf8(void **state)
+{
+	static const char text[] = "---\ntitle: x\n---\nbody";
+	struct result r;
+
+	(void)state;
+	read_post(&r, "caf\xE9.md", text, sizeof(text) - 1, NULL);
+	assert_null(r.rec);
+	assert_string_equal(r.err.reason, "invalid-utf8");
+	assert_string_equal(r.err.source, "caf\xE9.md");
+	assert_null(r.source);
+	release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_not_a_file_and_missing),
 		cmocka_unit_test(test_frontmatter_errors),
 		cmocka_unit_test(test_empty_and_no_frontmatter),
+		cmocka_unit_test(test_file_name_not_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

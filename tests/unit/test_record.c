@@ -355,6 +355,64 @@ static void test_record_warn(void **state)
 	json_decref(rec);
 }
 
+/* Error texts and file names are bytes: a truncated UTF-8 sequence (the
+ * text is cut at FP_ERROR_TEXT_MAX) or a file name in another encoding
+ * must still give a reject, not NULL (which stopped feedpipe-extract's walk). */
+static void test_reject_new_invalid_utf8(void **state)
+{
+	struct fp_error err;
+	json_t *rej, *r;
+	char text[400];
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < 130; i++) {
+		memcpy(text + n, "\xE6\x96\x87", 3); /* 文 */
+		n += 3;
+	}
+	text[n] = '\0';
+	fp_error_init(&err);
+	fp_error_set(&err, "yaml-invalid", "unknown alias '%s'", text);
+	fp_error_at(&err, "caf\xE9.md", 2, 0);
+	rej = fp_reject_new("extract", &err, NULL, NULL);
+	assert_non_null(rej);
+	r = json_object_get(rej, "reject");
+	assert_string_equal(fp_json_str(r, "file"), "caf\xEF\xBF\xBD.md");
+	assert_non_null(fp_json_str(r, "message"));
+	assert_memory_equal(fp_json_str(r, "message"), "unknown alias '\xE6\x96\x87", 18);
+	assert_string_equal(fp_json_str(r, "reason"), "yaml-invalid");
+	json_decref(rej);
+}
+
+/* A warning message cut at FP_ERROR_TEXT_MAX inside a UTF-8 sequence, or
+ * holding invalid bytes, is still added (it was silently dropped). */
+static void test_record_warn_utf8(void **state)
+{
+	json_t *rec = json_object();
+	const char *msg;
+	char names[600];
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < 150; i++) {
+		memcpy(names + n, "\xE6\xA0\x87", 3); /* 标 */
+		n += 3;
+	}
+	names[n] = '\0';
+	assert_int_equal(fp_record_warn(rec, "extract", "yaml-recovered", "recovered '%s'", names), 0);
+	assert_int_equal(fp_record_warn(rec, "extract", "x", "bad \xFF byte"), 0);
+	assert_int_equal(json_array_size(json_object_get(rec, "warnings")), 2);
+	msg = fp_json_str(json_array_get(json_object_get(rec, "warnings"), 0), "message");
+	assert_non_null(msg);
+	assert_true(strlen(msg) < FP_ERROR_TEXT_MAX);
+	assert_true(strlen(msg) >= FP_ERROR_TEXT_MAX - 4);
+	/* cut at a character boundary */
+	assert_int_equal((strlen(msg) - strlen("recovered '")) % 3, 0);
+	assert_string_equal(fp_json_str(json_array_get(json_object_get(rec, "warnings"), 1), "message"),
+			    "bad \xEF\xBF\xBD byte");
+	json_decref(rec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +427,8 @@ int main(void)
 		cmocka_unit_test(test_reject_new),
 		cmocka_unit_test(test_is_reject_and_str),
 		cmocka_unit_test(test_record_warn),
+		cmocka_unit_test(test_reject_new_invalid_utf8),
+		cmocka_unit_test(test_record_warn_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
