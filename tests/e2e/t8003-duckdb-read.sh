@@ -17,8 +17,8 @@ if [ ! -f "$cache/node_modules/@duckdb/node-api/package.json" ]; then
   flock -w 600 9 || fail "another run holds $cache.lock"
   if [ ! -f "$cache/node_modules/@duckdb/node-api/package.json" ]; then
     export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
-    timeout 60 npm ping > "$T/npm.log" 2>&1 ||
-      skip "npm registry unreachable: $(grep -m1 -iE 'err|fail' "$T/npm.log" || tail -n1 "$T/npm.log")"
+    timeout 60 npm ping --fetch-retries=1 --fetch-timeout=20000 > "$T/npm.log" 2>&1 ||
+      skip "npm registry $(npm config get registry) unreachable: $(grep -m1 -iE 'err|fail' "$T/npm.log" || echo 'npm ping timed out')"
     rm -rf "$cache.tmp"
     mkdir -p "$cache.tmp"
     (cd "$cache.tmp" && echo '{"private": true}' > package.json &&
