@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "record.h"
+#include "utf8.h"
 #include "banned.h"
 
 #define READ_CHUNK ((size_t)64 << 10)
@@ -201,6 +202,33 @@ int fp_writer_flush(struct fp_writer *w, struct fp_error *err)
 	return 0;
 }
 
+/*
+ * A JSON string of the text `s`, which is bytes: messages quote file names
+ * and input, and fixed-size buffers cut them anywhere. An incomplete UTF-8
+ * sequence at the end is dropped, other invalid sequences become U+FFFD.
+ * New reference, or NULL when out of memory.
+ */
+static json_t *text_string(const char *s)
+{
+	size_t len = strlen(s), valid = fp_utf8_valid_prefix(s, len), back = 0, clean_len;
+	char *clean = NULL;
+	json_t *v;
+
+	if (valid == len)
+		return json_stringn(s, len);
+	/* a lead byte and its continuation bytes, up to the end, cut short? */
+	while (back < 3 && back < len && ((unsigned char)s[len - 1 - back] & 0xC0) == 0x80)
+		back++;
+	if (back < len && (unsigned char)s[len - 1 - back] >= 0xC2 && len - 1 - back >= valid &&
+	    fp_utf8_valid_prefix(s, len - 1 - back) == len - 1 - back)
+		return json_stringn(s, len - 1 - back);
+	if (fp_utf8_repair(s, len, &clean, &clean_len, NULL, NULL) < 0)
+		return NULL;
+	v = clean ? json_stringn(clean, clean_len) : json_stringn(s, len);
+	free(clean);
+	return v;
+}
+
 int fp_record_warn(json_t *rec, const char *stage, const char *code, const char *fmt, ...)
 {
 	json_t *warnings = json_object_get(rec, "warnings");
@@ -215,8 +243,8 @@ int fp_record_warn(json_t *rec, const char *stage, const char *code, const char 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	return json_array_append_new(warnings, json_pack("{s:s, s:s, s:s}", "stage", stage,
-							 "code", code, "message", text));
+	return json_array_append_new(warnings, json_pack("{s:s, s:s, s:o}", "stage", stage,
+							 "code", code, "message", text_string(text)));
 }
 
 int fp_record_is_reject(const json_t *rec)
@@ -234,9 +262,9 @@ json_t *fp_reject_new(const char *stage, const struct fp_error *err, json_t *sou
 {
 	json_t *rej, *rec;
 
-	rej = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "stage", stage, "reason",
-			err->reason[0] ? err->reason : "unknown", "message", err->text,
-			"file", err->source[0] ? json_string(err->source) : json_null(),
+	rej = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "stage", stage, "reason",
+			err->reason[0] ? err->reason : "unknown", "message", text_string(err->text),
+			"file", err->source[0] ? text_string(err->source) : json_null(),
 			"line", int_or_null(err->line), "column", int_or_null(err->column),
 			"record", int_or_null(err->record));
 	if (!rej)
