@@ -82,6 +82,13 @@ json_t *fp_post_read(const char *root, const char *rel, const char *path,
 	int fd, rc;
 
 	*source = NULL;
+	/* The path goes into the record as a JSON string: it must be UTF-8. */
+	if (fp_utf8_valid_prefix(rel, strlen(rel)) != strlen(rel) ||
+	    fp_utf8_valid_prefix(root, strlen(root)) != strlen(root)) {
+		fd = -1;
+		fp_error_set(err, "invalid-utf8", "file name is not valid UTF-8");
+		goto out;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		fp_error_set(err, "read-error", "cannot open: %s", strerror(errno));
