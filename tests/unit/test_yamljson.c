@@ -310,6 +310,37 @@ static void test_deep_large_input_bounded_time(void **state)
 	free(buf);
 }
 
+/* Tens of thousands of anchors, each alias naming the oldest: the anchor
+ * lookup must not be linear (it was: 27 s for 880 KB). */
+static void test_many_anchors_bounded_time(void **state)
+{
+	const size_t n = 49000;
+	char *buf = malloc(n * 20 + 16);
+	struct fp_error err;
+	size_t i, len = 0;
+	json_t *v;
+	double t0;
+
+	(void)state;
+	assert_non_null(buf);
+	buf[len++] = '[';
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, 20, "&a%05zu x,", i);
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, 20, "%s", i + 1 < n ? "*a00000," : "*a00000]");
+	fp_error_init(&err);
+	t0 = now();
+	v = fp_yaml_parse(buf, len, NULL, &err);
+	if (!v)
+		fail_msg("%s: %s", err.reason, err.text);
+	assert_int_equal(json_array_size(v), 2 * n);
+	assert_string_equal(json_string_value(json_array_get(v, 2 * n - 1)), "x");
+	if (now() - t0 > 3.0)
+		fail_msg("%zu anchors and aliases took %.1f s", n, now() - t0);
+	json_decref(v);
+	free(buf);
+}
+
 static void test_recursive_and_unknown_alias(void **state)
 {
 	(void)state;
@@ -394,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_alias_bomb),
 		cmocka_unit_test(test_too_deep),
 		cmocka_unit_test(test_deep_large_input_bounded_time),
+		cmocka_unit_test(test_many_anchors_bounded_time),
 		cmocka_unit_test(test_recursive_and_unknown_alias),
 		cmocka_unit_test(test_bad_key),
 		cmocka_unit_test(test_too_large),
