@@ -38,6 +38,7 @@ struct builder {
 	size_t depth;
 	struct anchor *anchors;
 	size_t nanchors, anchors_cap;
+	json_t *anchor_index; /* name -> index of its latest definition */
 	size_t nodes;
 	json_t *root;
 };
@@ -221,6 +222,10 @@ static int anchor_open(struct builder *b, const yaml_char_t *name, json_t *value
 	a->name = strdup((const char *)name);
 	if (!a->name)
 		return -2;
+	if (json_object_set_new(b->anchor_index, a->name, json_integer((json_int_t)b->nanchors)) < 0) {
+		free(a->name);
+		return -2;
+	}
 	a->value = json_incref(value);
 	a->nodes = 0;
 	a->first = b->nodes;
@@ -236,13 +241,11 @@ static void anchor_close(struct builder *b, int idx)
 
 static struct anchor *anchor_find(struct builder *b, const yaml_char_t *name)
 {
-	size_t i;
+	/* A hash lookup: a linear scan made N aliases of N anchors quadratic.
+	 * The index holds the latest definition, which wins, as YAML says. */
+	json_t *idx = json_object_get(b->anchor_index, (const char *)name);
 
-	/* The latest definition wins, as YAML says. */
-	for (i = b->nanchors; i-- > 0;)
-		if (!strcmp(b->anchors[i].name, (const char *)name))
-			return &b->anchors[i];
-	return NULL;
+	return idx ? &b->anchors[json_integer_value(idx)] : NULL;
 }
 
 /* Adds `v` (stolen) to the open container, or makes it the root. */
@@ -392,8 +395,10 @@ json_t *fp_yaml_parse(const char *buf, size_t len, const struct fp_yaml_limits *
 	b.lim = lim;
 	b.err = err;
 	b.stack = calloc(lim->max_depth + 1, sizeof(*b.stack));
-	if (!b.stack || !yaml_parser_initialize(&parser)) {
+	b.anchor_index = json_object();
+	if (!b.stack || !b.anchor_index || !yaml_parser_initialize(&parser)) {
 		free(b.stack);
+		json_decref(b.anchor_index);
 		fp_error_set(err, "out-of-memory", "out of memory");
 		return NULL;
 	}
@@ -432,6 +437,7 @@ out:
 		json_decref(b.anchors[i].value);
 	}
 	free(b.anchors);
+	json_decref(b.anchor_index);
 	free(b.stack);
 	json_decref(b.root);
 	yaml_parser_delete(&parser);
