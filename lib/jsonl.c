@@ -1,6 +1,7 @@
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,39 +16,67 @@
 
 #define DEFAULT_PART_BYTES ((size_t)256 << 20)
 #define DEFAULT_MAX_OPEN 16
-#define GZ_BUFFER (128 << 10)
+#define BLOCK_BYTES ((size_t)1 << 20) /* uncompressed bytes per gzip member */
+#define MAX_QUEUED ((size_t)8 << 20)  /* handed over, not yet compressed */
 #define NO_DATE "__HIVE_DEFAULT_PARTITION__"
 
 /*
- * One output file being written: a temporary file that becomes `final`.
- * With many partitions, only `max_open` gzip streams stay open (each holds
- * some 300 KiB of deflate state); the least recently used one is closed,
- * which ends its gzip member, and reopened for append when needed: a file
- * of several members is still one valid gzip file.
+ * Compression runs on a second thread, so that it overlaps with reading and
+ * parsing on the first (it costs more than everything else in this sink).
+ * The main thread collects lines per file in blocks of 1 MiB; each block
+ * becomes an independent gzip member, compressed and appended to its file
+ * by the worker, in the order the blocks were handed over. A file of several
+ * members is one valid gzip stream for every reader (RFC 1952, 2.2).
+ *
+ * With many partitions, at most `max_open` of them hold a block being
+ * filled; the least recently used one is handed over early, so memory stays
+ * bounded whatever the number of dates.
  */
+
+/* One output file being written: a temporary file that becomes `final`. */
 struct part {
 	char *key;     /* partition ("2018-12-17"), or NULL */
 	char *final;   /* final path */
 	char *tmp;     /* temporary path, in the same directory */
-	gzFile gz;     /* open stream, or NULL */
-	int created;   /* tmp exists */
+	char *block;   /* lines not handed over yet */
+	size_t block_len, block_cap;
+	int created;   /* a block was handed over: tmp exists (or will) */
 	int number;    /* part number within the partition */
 	unsigned long long bytes; /* uncompressed bytes in this part */
 	unsigned long used;       /* LRU clock */
 };
 
+/* A block for the worker: compress `data` into a gzip member appended to
+ * `path` (created first when `create`). */
+struct job {
+	struct job *next;
+	char *path;
+	char *data;
+	size_t len;
+	int create;
+};
+
 struct fp_jsonl {
 	struct fp_jsonl_options opt;
-	char mode_new[8];
 	struct part single; /* --out: the articles file */
 	struct part rejects;
 	struct part **parts; /* --out-dir: one current part per partition,
 				sorted by key */
 	size_t n_parts, cap_parts;
-	int open_count;
+	int filling;         /* parts holding a block */
 	unsigned long clock;
 	struct fp_jsonl_counts counts;
 	int failed;
+
+	pthread_t worker;
+	int worker_started;
+	pthread_mutex_t lock;
+	pthread_cond_t work, idle;
+	struct job *head, *tail; /* under lock */
+	size_t queued;           /* bytes in the queue, under lock */
+	int busy, stop, discard; /* under lock */
+	int worker_errno;        /* first error of the worker, under lock */
+	char worker_path[512];
 };
 
 static char *dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -71,6 +100,171 @@ static int write_error(struct fp_jsonl *j, struct fp_error *err, const char *pat
 		     errnum ? strerror(errnum) : "compression failed");
 	fp_error_at(err, path, 0, 0);
 	return -1;
+}
+
+/* ---- the compressing worker -------------------------------------------- */
+
+static int write_all(int fd, const unsigned char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Compresses one block into a gzip member appended to its file. Returns 0
+ * or an errno value. */
+static int run_job(z_stream *zs, unsigned char *out, size_t out_size, const struct job *job)
+{
+	int fd, rc, e = 0;
+
+	fd = open(job->path, O_WRONLY | O_CLOEXEC | (job->create ? O_CREAT | O_TRUNC : O_APPEND),
+		  0644);
+	if (fd < 0)
+		return errno;
+	if (deflateReset(zs) != Z_OK) {
+		close(fd);
+		return ENOMEM;
+	}
+	zs->next_in = (unsigned char *)job->data;
+	zs->avail_in = (uInt)job->len;
+	do {
+		zs->next_out = out;
+		zs->avail_out = (uInt)out_size;
+		rc = deflate(zs, Z_FINISH);
+		if (rc == Z_STREAM_ERROR) {
+			e = EIO;
+			break;
+		}
+		if (write_all(fd, out, out_size - zs->avail_out) < 0) {
+			e = errno ? errno : EIO;
+			break;
+		}
+	} while (rc != Z_STREAM_END);
+	if (close(fd) < 0 && !e)
+		e = errno;
+	return e;
+}
+
+static void job_free(struct job *job)
+{
+	if (!job)
+		return;
+	free(job->path);
+	free(job->data);
+	free(job);
+}
+
+static void *worker_main(void *arg)
+{
+	struct fp_jsonl *j = arg;
+	size_t out_size = 256 << 10;
+	unsigned char *out = malloc(out_size);
+	z_stream zs;
+	int ready;
+
+	memset(&zs, 0, sizeof(zs));
+	/* windowBits 15 + 16: a gzip wrapper around each member. */
+	ready = out && deflateInit2(&zs, j->opt.level, Z_DEFLATED, 15 + 16, 8,
+				    Z_DEFAULT_STRATEGY) == Z_OK;
+	pthread_mutex_lock(&j->lock);
+	for (;;) {
+		struct job *job;
+		int e = 0;
+
+		while (!j->head && !j->stop)
+			pthread_cond_wait(&j->work, &j->lock);
+		if (!j->head)
+			break;
+		job = j->head;
+		j->head = job->next;
+		if (!j->head)
+			j->tail = NULL;
+		j->busy = 1;
+		if (!j->discard && !j->worker_errno) {
+			pthread_mutex_unlock(&j->lock);
+			e = ready ? run_job(&zs, out, out_size, job) : ENOMEM;
+			pthread_mutex_lock(&j->lock);
+		}
+		if (e && !j->worker_errno) {
+			j->worker_errno = e;
+			snprintf(j->worker_path, sizeof(j->worker_path), "%s", job->path);
+		}
+		j->queued -= job->len;
+		j->busy = 0;
+		pthread_cond_broadcast(&j->idle);
+		job_free(job);
+	}
+	pthread_mutex_unlock(&j->lock);
+	if (ready)
+		deflateEnd(&zs);
+	free(out);
+	return NULL;
+}
+
+/* The worker's first error, as an error of the sink. */
+static int check_worker(struct fp_jsonl *j, struct fp_error *err)
+{
+	int e;
+	char path[sizeof(j->worker_path)];
+
+	pthread_mutex_lock(&j->lock);
+	e = j->worker_errno;
+	memcpy(path, j->worker_path, sizeof(path));
+	pthread_mutex_unlock(&j->lock);
+	return e ? write_error(j, err, path, "cannot write", e) : 0;
+}
+
+/* Hands the block of `p` to the worker (an empty block too: it makes an
+ * empty member, so that an empty file is still a gzip file). */
+static int hand_over(struct fp_jsonl *j, struct part *p, struct fp_error *err)
+{
+	struct job *job = calloc(1, sizeof(*job));
+
+	if (!job || !(job->path = strdup(p->tmp))) {
+		free(job);
+		fp_error_set(err, "out-of-memory", "out of memory");
+		j->failed = 1;
+		return -1;
+	}
+	job->data = p->block;
+	job->len = p->block_len;
+	job->create = !p->created;
+	if (p->block)
+		j->filling--;
+	p->block = NULL;
+	p->block_len = p->block_cap = 0;
+	p->created = 1;
+	pthread_mutex_lock(&j->lock);
+	/* Back-pressure: the reader must not run far ahead of compression. */
+	while (j->queued > MAX_QUEUED && !j->worker_errno)
+		pthread_cond_wait(&j->idle, &j->lock);
+	if (j->tail)
+		j->tail->next = job;
+	else
+		j->head = job;
+	j->tail = job;
+	j->queued += job->len;
+	pthread_cond_signal(&j->work);
+	pthread_mutex_unlock(&j->lock);
+	return check_worker(j, err);
+}
+
+/* Waits until every block handed over is written. */
+static int drain(struct fp_jsonl *j, struct fp_error *err)
+{
+	pthread_mutex_lock(&j->lock);
+	while (j->head || j->busy)
+		pthread_cond_wait(&j->idle, &j->lock);
+	pthread_mutex_unlock(&j->lock);
+	return check_worker(j, err);
 }
 
 /* fsync of a directory, so that a rename or a new entry survives a crash. */
@@ -134,75 +328,61 @@ static int name_part(struct part *p, char *final)
 	return p->tmp ? 0 : -1;
 }
 
-static void close_stream(struct fp_jsonl *j, struct part *p)
+/* Appends to the block of `p`, handing blocks over as they fill up. */
+static int append(struct fp_jsonl *j, struct part *p, const char *s, size_t len,
+		  struct fp_error *err)
 {
-	if (p->gz) {
-		gzclose(p->gz);
-		p->gz = NULL;
-		j->open_count--;
-	}
-}
-
-/* Makes sure p->gz is open, evicting the least recently used stream. */
-static int open_stream(struct fp_jsonl *j, struct part *p, struct fp_error *err)
-{
-	int fd;
-
 	p->used = ++j->clock;
-	if (p->gz)
-		return 0;
-	if (j->open_count >= j->opt.max_open) {
-		struct part *lru = NULL;
-		size_t i;
+	if (!p->block) {
+		/* A new block: the least recently used one of another part
+		 * goes to the worker when too many are being filled. */
+		if (j->filling >= j->opt.max_open) {
+			struct part *lru = NULL;
+			size_t i;
 
-		for (i = 0; i < j->n_parts; i++)
-			if (j->parts[i]->gz && (!lru || j->parts[i]->used < lru->used))
-				lru = j->parts[i];
-		if (lru && gzclose(lru->gz) != Z_OK) {
-			lru->gz = NULL;
-			j->open_count--;
-			return write_error(j, err, lru->tmp, "cannot write", errno);
+			for (i = 0; i < j->n_parts; i++)
+				if (j->parts[i]->block && j->parts[i] != p &&
+				    (!lru || j->parts[i]->used < lru->used))
+					lru = j->parts[i];
+			if (lru && hand_over(j, lru, err) < 0)
+				return -1;
 		}
-		if (lru) {
-			lru->gz = NULL;
-			j->open_count--;
+		j->filling++;
+	}
+	if (p->block_len + len > p->block_cap) {
+		size_t cap = p->block_cap ? p->block_cap : 64 << 10;
+		char *n;
+
+		while (cap < p->block_len + len)
+			cap *= 2;
+		n = realloc(p->block, cap);
+		if (!n) {
+			if (!p->block)
+				j->filling--;
+			j->failed = 1;
+			fp_error_set(err, "out-of-memory", "out of memory");
+			return -1;
 		}
+		p->block = n;
+		p->block_cap = cap;
 	}
-	if (p->created)
-		fd = open(p->tmp, O_WRONLY | O_APPEND | O_CLOEXEC);
-	else
-		fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return write_error(j, err, p->tmp, "cannot create", errno);
-	p->created = 1;
-	p->gz = gzdopen(fd, j->mode_new);
-	if (!p->gz) {
-		close(fd);
-		return write_error(j, err, p->tmp, "cannot create", ENOMEM);
-	}
-	gzbuffer(p->gz, GZ_BUFFER);
-	j->open_count++;
+	memcpy(p->block + p->block_len, s, len);
+	p->block_len += len;
+	if (p->block_len >= BLOCK_BYTES)
+		return hand_over(j, p, err);
 	return 0;
 }
 
-/* Completes `p`: trailer, fsync, rename. */
+/* Completes `p`: last block, fsync, rename. */
 static int complete(struct fp_jsonl *j, struct part *p, struct fp_error *err)
 {
 	int fd, rc;
 	char *dir;
 
-	if (!p->created) {
-		/* An empty file still gets written: create it. */
-		if (open_stream(j, p, err) < 0)
-			return -1;
-	}
-	if (p->gz) {
-		rc = gzclose(p->gz);
-		p->gz = NULL;
-		j->open_count--;
-		if (rc != Z_OK)
-			return write_error(j, err, p->tmp, "cannot write", errno);
-	}
+	if ((p->block || !p->created) && hand_over(j, p, err) < 0)
+		return -1;
+	if (drain(j, err) < 0)
+		return -1;
 	fd = open(p->tmp, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd) < 0) {
 		int e = errno;
@@ -224,17 +404,19 @@ static int complete(struct fp_jsonl *j, struct part *p, struct fp_error *err)
 	return 0;
 }
 
-/* Removes the temporary file of an unfinished part and frees it. */
+/* Removes the temporary file of an unfinished part and frees it. The worker
+ * has stopped. */
 static void abandon(struct fp_jsonl *j, struct part *p)
 {
-	close_stream(j, p);
+	(void)j;
 	if (p->created && p->tmp)
 		unlink(p->tmp);
 	p->created = 0;
+	free(p->block);
 	free(p->key);
 	free(p->final);
 	free(p->tmp);
-	p->key = p->final = p->tmp = NULL;
+	p->block = p->key = p->final = p->tmp = NULL;
 }
 
 static int put_line(struct fp_jsonl *j, struct part *p, const json_t *rec, const char *line,
@@ -256,12 +438,8 @@ static int put_line(struct fp_jsonl *j, struct part *p, const json_t *rec, const
 		line = text;
 		len = strlen(text);
 	}
-	if (open_stream(j, p, err) < 0)
+	if (append(j, p, line, len, err) < 0 || append(j, p, "\n", 1, err) < 0)
 		goto out;
-	if ((len && gzwrite(p->gz, line, (unsigned)len) != (int)len) || gzputc(p->gz, '\n') < 0) {
-		write_error(j, err, p->tmp, "cannot write", errno);
-		goto out;
-	}
 	p->bytes += len + 1;
 	j->counts.bytes += len + 1;
 	ret = 0;
@@ -440,13 +618,21 @@ struct fp_jsonl *fp_jsonl_open(const struct fp_jsonl_options *opt, struct fp_err
 		j->opt.part_bytes = DEFAULT_PART_BYTES;
 	if (j->opt.max_open <= 0)
 		j->opt.max_open = DEFAULT_MAX_OPEN;
-	snprintf(j->mode_new, sizeof(j->mode_new), "wb%d", j->opt.level);
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->work, NULL);
+	pthread_cond_init(&j->idle, NULL);
+	if (pthread_create(&j->worker, NULL, worker_main, j) != 0) {
+		fp_error_set(err, "out-of-memory", "cannot start the compressing thread");
+		fp_jsonl_free(j);
+		return NULL;
+	}
+	j->worker_started = 1;
 	if (j->opt.dir) {
 		if (make_dirs(j->opt.dir) < 0) {
 			fp_error_set(err, "mkdir-error", "cannot create directory: %s",
 				     strerror(errno));
 			fp_error_at(err, j->opt.dir, 0, 0);
-			free(j);
+			fp_jsonl_free(j);
 			return NULL;
 		}
 		if (name_part(&j->rejects, dup_printf("%s/rejects.jsonl.gz", j->opt.dir)) < 0)
@@ -460,7 +646,7 @@ struct fp_jsonl *fp_jsonl_open(const struct fp_jsonl_options *opt, struct fp_err
 				     strerror(errno));
 			fp_error_at(err, dir, 0, 0);
 			free(dir);
-			free(j);
+			fp_jsonl_free(j);
 			return NULL;
 		}
 		free(dir);
@@ -475,6 +661,56 @@ oom:
 	return NULL;
 }
 
+/*
+ * Completes every part of a tree at once. An fsync per file and per
+ * directory costs milliseconds each, and a tree has a directory per date:
+ * syncfs() makes all the data durable in one call, then the renames, then
+ * syncfs() again for the directory entries.
+ */
+static int complete_all(struct fp_jsonl *j, struct fp_error *err)
+{
+	struct part *p;
+	size_t i;
+	int fd;
+
+	for (i = 0; i <= j->n_parts; i++) {
+		p = i < j->n_parts ? j->parts[i] : &j->rejects;
+		if ((p->block || (!p->created && p == &j->rejects)) && hand_over(j, p, err) < 0)
+			return -1;
+	}
+	if (drain(j, err) < 0)
+		return -1;
+	fd = open(j->opt.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || syncfs(fd) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return write_error(j, err, j->opt.dir, "cannot sync", e);
+	}
+	for (i = 0; i <= j->n_parts; i++) {
+		p = i < j->n_parts ? j->parts[i] : &j->rejects;
+		if (!p->created)
+			continue;
+		if (rename(p->tmp, p->final) < 0) {
+			int e = errno;
+
+			close(fd);
+			return write_error(j, err, p->final, "cannot rename", e);
+		}
+		p->created = 0;
+		j->counts.files++;
+	}
+	if (syncfs(fd) < 0) {
+		int e = errno;
+
+		close(fd);
+		return write_error(j, err, j->opt.dir, "cannot sync", e);
+	}
+	close(fd);
+	return 0;
+}
+
 int fp_jsonl_close(struct fp_jsonl *j, struct fp_error *err)
 {
 	size_t i;
@@ -484,8 +720,14 @@ int fp_jsonl_close(struct fp_jsonl *j, struct fp_error *err)
 		return -1;
 	}
 	if (j->opt.dir) {
+		size_t n = 0;
+
 		for (i = 0; i < j->n_parts; i++)
-			if ((j->parts[i]->created || j->parts[i]->number == 0) &&
+			n += j->parts[i]->created || j->parts[i]->block;
+		if (n > 8)
+			return complete_all(j, err);
+		for (i = 0; i < j->n_parts; i++)
+			if ((j->parts[i]->created || j->parts[i]->block) &&
 			    complete(j, j->parts[i], err) < 0)
 				return -1;
 		if (complete(j, &j->rejects, err) < 0 || sync_dir(j->opt.dir) < 0)
@@ -508,6 +750,17 @@ void fp_jsonl_free(struct fp_jsonl *j)
 
 	if (!j)
 		return;
+	if (j->worker_started) {
+		/* Blocks not written yet are dropped: the files are abandoned. */
+		pthread_mutex_lock(&j->lock);
+		j->stop = j->discard = 1;
+		pthread_cond_broadcast(&j->work);
+		pthread_mutex_unlock(&j->lock);
+		pthread_join(j->worker, NULL);
+	}
+	pthread_mutex_destroy(&j->lock);
+	pthread_cond_destroy(&j->work);
+	pthread_cond_destroy(&j->idle);
 	for (i = 0; i < j->n_parts; i++) {
 		abandon(j, j->parts[i]);
 		free(j->parts[i]);

@@ -8,8 +8,9 @@
 
 /*
  * The gzipped JSON Lines sink of feedpipe-load: one record per line, one
- * gzip stream per file (possibly several gzip members, which every gzip
- * reader concatenates). The only module that talks to zlib.
+ * gzip stream per file, made of independent members of about 1 MiB of JSON
+ * each (every gzip reader concatenates them), compressed on a second thread
+ * while the caller goes on. The only module that talks to zlib.
  *
  * Two layouts:
  *   single file   --out out/articles.jsonl.gz; rejects go to the sibling
@@ -33,7 +34,7 @@ struct fp_jsonl_options {
 			      path and dir */
 	int level;         /* gzip level 0-9; -1: 1 (fastest) */
 	size_t part_bytes; /* uncompressed bytes per part; 0: 256 MiB */
-	int max_open;      /* partitions with an open gzip stream; 0: 16 */
+	int max_open;      /* partitions filling a 1 MiB block at once; 0: 16 */
 };
 
 struct fp_jsonl_counts {

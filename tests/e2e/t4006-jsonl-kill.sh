@@ -4,11 +4,11 @@
 # a write error (full disk) exits 3 with nothing under the final name.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-gen_articles 300 >"$T/in.ndjson"
+gen_articles 1000 >"$T/in.ndjson"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$T"' EXIT
 
 # slow: the input, then a pause (the loader is mid-write, files open).
-slow() { cat "$T/in.ndjson"; sleep 3; }
+slow() { cat "$T/in.ndjson"; sleep 10; }
 
 for sig in KILL TERM INT; do
   out=$T/$sig
