@@ -300,6 +300,35 @@ static void test_recover_blank_lines(void **state)
 	done(&r);
 }
 
+/* Recovery parses each entry on its own; the node limit (aliases expanded)
+ * still holds for the front matter as a whole, or a broken line anywhere
+ * would let N entries of just under the limit each through. */
+static void test_recover_node_limit(void **state)
+{
+	static const char bomb[] =
+		"k%d: [&a [1,1,1,1,1,1,1,1,1,1], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a],"
+		" &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b], [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]]\n";
+	char text[8192];
+	struct result r;
+	size_t n = 0;
+	int i;
+
+	(void)state;
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "---\ntitle: \"a \"broken\" title\"\n");
+	for (i = 0; i < 20; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, bomb, i);
+	snprintf(text + n, sizeof(text) - n, "---\nbody");
+	bad(&r, text, "yaml-too-many-nodes", 0);
+	done(&r);
+	/* the same entries without the broken line: the limit holds as well */
+	n = (size_t)snprintf(text, sizeof(text), "---\n");
+	for (i = 0; i < 20; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, bomb, i);
+	snprintf(text + n, sizeof(text) - n, "---\nbody");
+	bad(&r, text, "yaml-too-many-nodes", 0);
+	done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_recover_list_item),
 		cmocka_unit_test(test_recover_continuation),
 		cmocka_unit_test(test_recover_blank_lines),
+		cmocka_unit_test(test_recover_node_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
