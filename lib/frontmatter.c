@@ -247,21 +247,53 @@ static json_t *recover_value(const char *value, const char *vend, const char *co
 }
 
 /*
- * Parses entries one by one. Returns the mapping (new reference), or NULL
- * when no entry could be read at all. Appends the names of the recovered
- * keys to `names`.
+ * Nodes in `v`, shared values (aliases) counted each time they appear, as
+ * fp_yaml_parse() counts them; stops counting past `limit`. The recursion
+ * is bounded by the depth limit the value was parsed with.
  */
-static json_t *recover(const char *fm, size_t len, const struct fp_yaml_limits *lim,
-		       struct buf *names)
+static size_t count_nodes(const json_t *v, size_t limit)
+{
+	size_t n = 1, i;
+	const char *key;
+	json_t *child;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, child) {
+			if (n > limit)
+				break;
+			n += count_nodes(child, limit - n);
+		}
+	} else if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, child) {
+			if (n > limit)
+				break;
+			n += 1 + count_nodes(child, limit - n); /* the key, the value */
+		}
+	}
+	return n;
+}
+
+/*
+ * Parses entries one by one. Returns the mapping (new reference), or NULL
+ * when no entry could be read at all, or with err set when the entries
+ * together have more nodes than the limit allows. Appends the names of the
+ * recovered keys to `names`.
+ */
+static json_t *recover(const char *fm, size_t len, long line0, const struct fp_yaml_limits *lim,
+		       struct buf *names, struct fp_error *err)
 {
 	const char *end = fm + len, *p = fm;
 	json_t *meta = json_object();
 	struct line l;
 	int entries = 0;
+	/* Each entry is parsed alone, under the limit; together they must be too. */
+	size_t budget = lim ? lim->max_nodes : FP_YAML_DEFAULT_MAX_NODES, used = 1;
+	long lineno = line0;
 
 	if (!meta)
 		return NULL;
 	while (next_line(p, end, &l)) {
+		long entry_line = ++lineno;
 		const char *value, *cont, *cont_end;
 		size_t klen = key_line(&l, &value);
 		struct line c;
@@ -275,6 +307,7 @@ static json_t *recover(const char *fm, size_t len, const struct fp_yaml_limits *
 		cont = cont_end = p;
 		while (next_line(cont_end, end, &c) && !key_line(&c, &value)) {
 			cont_end = c.next;
+			lineno++;
 		}
 		key_line(&l, &value); /* restore `value` for this entry */
 		p = cont_end;
@@ -294,6 +327,16 @@ static json_t *recover(const char *fm, size_t len, const struct fp_yaml_limits *
 			buf_add(names, "'", 1);
 		}
 		json_decref(parsed);
+		used += v ? 1 + count_nodes(v, budget) : 0;
+		if (used > budget) {
+			json_decref(v);
+			free(key);
+			fp_error_set(err, "yaml-too-many-nodes",
+				     "front matter expands to more than %zu nodes (alias bomb?)", budget);
+			fp_error_at(err, NULL, entry_line, 0);
+			json_decref(meta);
+			return NULL;
+		}
 		if (v) {
 			json_object_set_new(meta, key, v);
 			entries++;
@@ -335,10 +378,12 @@ static json_t *parse_yaml(const char *fm, size_t len, long line0, const struct f
 		fp_error_at(err, NULL, line0 + yerr.line, yerr.column);
 		return NULL;
 	}
-	meta = recover(fm, len, lim, &names);
+	meta = recover(fm, len, line0, lim, &names, err);
 	if (!meta) {
-		fp_error_set(err, "yaml-invalid", "%s", yerr.text);
-		fp_error_at(err, NULL, line0 + yerr.line, yerr.column);
+		if (!fp_error_isset(err)) {
+			fp_error_set(err, "yaml-invalid", "%s", yerr.text);
+			fp_error_at(err, NULL, line0 + yerr.line, yerr.column);
+		}
 		free(names.s);
 		return NULL;
 	}
