@@ -329,6 +329,29 @@ static void test_recover_node_limit(void **state)
 	done(&r);
 }
 
+/* --max-frontmatter applies to JSON front matter as to YAML. */
+static void test_json_size_limit(void **state)
+{
+	struct fp_yaml_limits lim;
+	struct fp_error err;
+	size_t off;
+	json_t *rec = json_object();
+	static const char text[] = ";;;\n\"title\": \"a title longer than the limit\"\n;;;\nbody";
+	static const char yaml[] = "---\ntitle: a title longer than the limit\n---\nbody";
+
+	(void)state;
+	fp_yaml_limits_init(&lim);
+	lim.max_bytes = 16;
+	fp_error_init(&err);
+	assert_int_equal(fp_frontmatter_parse(yaml, strlen(yaml), &lim, rec, &off, &err), -1);
+	assert_string_equal(err.reason, "yaml-too-large");
+	fp_error_init(&err);
+	assert_int_equal(fp_frontmatter_parse(text, strlen(text), &lim, rec, &off, &err), -1);
+	assert_string_equal(err.reason, "yaml-too-large");
+	assert_int_equal(err.line, 1);
+	json_decref(rec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_recover_continuation),
 		cmocka_unit_test(test_recover_blank_lines),
 		cmocka_unit_test(test_recover_node_limit),
+		cmocka_unit_test(test_json_size_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
