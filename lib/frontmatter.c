@@ -424,6 +424,12 @@ int fp_frontmatter_parse(const char *text, size_t len, const struct fp_yaml_limi
 		fp_error_at(err, NULL, open_line, 0);
 		return -1;
 	}
+	if (sep == ';' && lim && (size_t)(l.start - open.next) > lim->max_bytes) {
+		/* fp_yaml_parse() checks the size of YAML; JSON needs it here */
+		fp_error_set(err, "yaml-too-large", "front matter larger than %zu bytes", lim->max_bytes);
+		fp_error_at(err, NULL, open_line, 0);
+		return -1;
+	}
 	if (sep == ';')
 		meta = parse_json(open.next, (size_t)(l.start - open.next), open_line, err);
 	else
