@@ -52,6 +52,14 @@ struct buf {
 	int oom;
 };
 
+/* An article of the batch: where its COPY row is, and what identifies its
+ * content. */
+struct row {
+	char id[17];
+	char hash[65];
+	size_t off, len;
+};
+
 struct fp_pg {
 	struct fp_pg_options opt;
 	PGconn *conn;
@@ -61,6 +69,10 @@ struct fp_pg {
 	struct buf art, rej; /* COPY text of the batch */
 	struct buf scratch;
 	size_t n_art, n_rej;
+	struct row *rows;   /* the articles of the batch, in order */
+	size_t cap_rows;
+	struct buf send;    /* the articles to send, when some are skipped */
+	long long skip_records, skip_ids; /* left out: unchanged */
 	long long seq;
 	struct fp_pg_counts counts;
 	int broken;
@@ -1130,10 +1142,12 @@ static void upsert_sql(struct fp_pg *pg, struct buf *sql)
 		      " count(*) FILTER (WHERE NOT inserted) AS upd FROM pg_temp.fp_changed),"
 		      " s AS (SELECT count(*) AS n, count(DISTINCT id) AS d FROM pg_temp.fp_stage),"
 		      " j AS (SELECT count(*) AS n FROM pg_temp.fp_stage_rejects)"
-		      " UPDATE load_runs SET records_in = records_in + s.n + j.n,"
+		      " UPDATE load_runs SET records_in = records_in + s.n + j.n + %lld,"
 		      " inserted = inserted + c.ins, updated = updated + c.upd,"
-		      " unchanged = unchanged + s.d - c.ins - c.upd, duplicates = duplicates + s.n - s.d,"
-		      " rejects = rejects + j.n, batches = batches + 1");
+		      " unchanged = unchanged + s.d - c.ins - c.upd + %lld,"
+		      " duplicates = duplicates + s.n - s.d + %lld,"
+		      " rejects = rejects + j.n, batches = batches + 1",
+		 pg->skip_records, pg->skip_ids, pg->skip_records - pg->skip_ids);
 	buf_addf(sql, " FROM c, s, j WHERE load_runs.id = %lld AND load_runs.batches = %lld",
 		 pg->run_id, pg->counts.batches);
 	buf_adds(sql, " RETURNING load_runs.records_in, load_runs.inserted, load_runs.updated,"
@@ -1158,6 +1172,124 @@ static void read_counts(struct fp_pg *pg, const PGresult *res)
 		c->rejects_new += strtoll(PQgetvalue(res, 0, 7), NULL, 10);
 }
 
+static int row_cmp(const void *a, const void *b, void *arg)
+{
+	const struct row *rows = arg;
+	size_t i = *(const size_t *)a, k = *(const size_t *)b;
+	int c = strcmp(rows[i].id, rows[k].id);
+
+	return c ? c : (i > k) - (i < k);
+}
+
+static int stored_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Leaves out of the COPY the articles whose stored content_hash equals the
+ * one they come with (the last of their id in the batch): a re-run of an
+ * unchanged archive then sends ids, not bodies. The upsert would leave them
+ * alone anyway; this only saves the transfer and the staging. Sets *data to
+ * what is to be sent. Returns 0, -1 (transient) or -2.
+ */
+static int skip_unchanged(struct fp_pg *pg, const struct buf **data, struct fp_error *err)
+{
+	struct buf ids = { 0 };
+	const char *param;
+	PGresult *res;
+	size_t *order = NULL, i, n = pg->n_art, g;
+	char **stored = NULL;
+	unsigned char *skip = NULL;
+	int ret = -2, nstored;
+
+	pg->skip_records = pg->skip_ids = 0;
+	buf_addc(&ids, '{');
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_addc(&ids, ',');
+		buf_adds(&ids, pg->rows[i].id);
+	}
+	buf_addc(&ids, '}');
+	if (ids.oom) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto out;
+	}
+	param = ids.data;
+	res = PQexecParams(pg->conn,
+			   "SELECT id || ' ' || content_hash FROM articles WHERE id = ANY($1::text[])",
+			   1, NULL, &param, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ret = transient(pg, res) ? -1 : -2;
+		set_pg_error(pg, err, ret == -1 ? "db-unavailable" : "db-error",
+			     "cannot read stored hashes", res);
+		PQclear(res);
+		goto out;
+	}
+	nstored = PQntuples(res);
+	if (nstored == 0) {
+		PQclear(res);
+		ret = 0;
+		goto out;
+	}
+	stored = malloc((size_t)nstored * sizeof(*stored));
+	order = malloc(n * sizeof(*order));
+	skip = calloc(n, 1);
+	if (!stored || !order || !skip) {
+		PQclear(res);
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto out;
+	}
+	for (i = 0; i < (size_t)nstored; i++)
+		stored[i] = PQgetvalue(res, (int)i, 0); /* "id hash" */
+	qsort(stored, (size_t)nstored, sizeof(*stored), stored_cmp);
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), row_cmp, pg->rows);
+	/* Each group of one id: skipped as a whole when its last row is
+	 * unchanged (an earlier duplicate must not be written either). */
+	for (g = 0; g < n;) {
+		size_t end = g, k;
+		const struct row *last;
+		char key[17 + 1 + 65];
+		const char *kp = key;
+		char **hit;
+
+		while (end + 1 < n && !strcmp(pg->rows[order[end + 1]].id, pg->rows[order[g]].id))
+			end++;
+		last = &pg->rows[order[end]];
+		snprintf(key, sizeof(key), "%s %s", last->id, last->hash);
+		hit = bsearch(&kp, stored, (size_t)nstored, sizeof(*stored), stored_cmp);
+		if (hit) {
+			for (k = g; k <= end; k++)
+				skip[order[k]] = 1;
+			pg->skip_records += (long long)(end - g + 1);
+			pg->skip_ids++;
+		}
+		g = end + 1;
+	}
+	PQclear(res);
+	ret = 0;
+	if (pg->skip_records == 0)
+		goto out;
+	buf_reset(&pg->send);
+	for (i = 0; i < n; i++)
+		if (!skip[i])
+			buf_add(&pg->send, pg->art.data + pg->rows[i].off, pg->rows[i].len);
+	if (pg->send.oom) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		ret = -2;
+		goto out;
+	}
+	*data = &pg->send;
+out:
+	free(stored);
+	free(order);
+	free(skip);
+	buf_release(&ids);
+	return ret;
+}
+
 /* One attempt at committing the batch: 0, -1 (transient), -2 (permanent). */
 static int send_batch(struct fp_pg *pg, struct fp_error *err)
 {
@@ -1165,9 +1297,13 @@ static int send_batch(struct fp_pg *pg, struct fp_error *err)
 	PGresult *res = NULL, *failed;
 	int ret;
 
+	const struct buf *articles = &pg->art;
+
 	if ((ret = run_checked(pg, "BEGIN", NULL, "cannot begin", err)) < 0)
 		return ret;
-	if (pg->n_art && (ret = send_copy(pg, "fp_stage", article_columns, &pg->art, err)) < 0)
+	if (pg->n_art && (ret = skip_unchanged(pg, &articles, err)) < 0)
+		goto out;
+	if (articles->len && (ret = send_copy(pg, "fp_stage", article_columns, articles, err)) < 0)
 		goto out;
 	if (pg->n_rej &&
 	    (ret = send_copy(pg, "fp_stage_rejects", reject_columns, &pg->rej, err)) < 0)
@@ -1301,12 +1437,33 @@ static int batch_full(const struct fp_pg *pg)
 
 int fp_pg_add(struct fp_pg *pg, const json_t *rec, struct fp_error *err)
 {
+	struct row *row;
+	size_t start;
+
 	if (pg->broken) {
 		fp_error_set(err, "db-error", "the database sink has failed");
 		return -1;
 	}
+	start = pg->art.len;
 	if (article_row(pg, rec, err) < 0)
 		return strcmp(err ? err->reason : "", "out-of-memory") ? 0 : -1;
+	if (pg->n_art == pg->cap_rows) {
+		size_t cap = pg->cap_rows ? 2 * pg->cap_rows : 256;
+		struct row *rows = realloc(pg->rows, cap * sizeof(*rows));
+
+		if (!rows) {
+			pg->art.len = start;
+			fp_error_set(err, "out-of-memory", "out of memory");
+			return -1;
+		}
+		pg->rows = rows;
+		pg->cap_rows = cap;
+	}
+	row = &pg->rows[pg->n_art];
+	snprintf(row->id, sizeof(row->id), "%s", fp_json_str(rec, "id"));
+	snprintf(row->hash, sizeof(row->hash), "%s", fp_json_str(rec, "content_hash"));
+	row->off = start;
+	row->len = pg->art.len - start;
 	pg->n_art++;
 	if (batch_full(pg) && fp_pg_flush(pg, err) < 0)
 		return -1;
@@ -1488,5 +1645,7 @@ void fp_pg_free(struct fp_pg *pg)
 	buf_release(&pg->art);
 	buf_release(&pg->rej);
 	buf_release(&pg->scratch);
+	buf_release(&pg->send);
+	free(pg->rows);
 	free(pg);
 }

@@ -65,4 +65,18 @@ grep -qx articles_published_at_idx "$T/idx" || fail "no published_at index"
 # Substring search over Chinese titles goes through the trigram index.
 [ "$(q -c "SET enable_seqscan = off; SELECT id FROM \"$s\".articles WHERE title LIKE '%标题%'")" = 320f7813ecceba79 ] ||
   fail "trigram search"
+# A second run stores nothing new: the duplicate's last version is what is
+# stored, so both of its lines are left out as unchanged.
+sum=$(checksum "$s")
+feedpipe-load -q --pg "" --schema "$s" --stats "$T/stats2.json" <"$in"
+[ "$(jq -r '[.inserted, .updated, .unchanged, .duplicates] | @tsv' "$T/stats2.json")" = "$(printf '0\t0\t5\t1')" ] ||
+  fail "second run: $(cat "$T/stats2.json")"
+[ "$(checksum "$s")" = "$sum" ] || fail "second run changed the tables"
+# The two versions in the other order: the first version wins now.
+grep '"id":"f3436f50b2f7f161"' "$in" | tac >"$T/swapped.ndjson"
+feedpipe-load -q --pg "" --schema "$s" --stats "$T/stats3.json" <"$T/swapped.ndjson"
+[ "$(jq -r '[.inserted, .updated, .unchanged, .duplicates] | @tsv' "$T/stats3.json")" = "$(printf '0\t1\t0\t1')" ] ||
+  fail "swapped duplicates: $(cat "$T/stats3.json")"
+[ "$(q -c "SELECT title FROM \"$s\".articles WHERE id = 'f3436f50b2f7f161'")" = "Plain title" ] ||
+  fail "the last duplicate must win"
 echo ok
