@@ -73,6 +73,7 @@ struct fp_pg {
 	size_t cap_rows;
 	struct buf send;    /* the articles to send, when some are skipped */
 	long long skip_records, skip_ids; /* left out: unchanged */
+	int batch_retries;  /* attempts at the current batch after the first */
 	long long seq;
 	struct fp_pg_counts counts;
 	int broken;
@@ -1146,8 +1147,8 @@ static void upsert_sql(struct fp_pg *pg, struct buf *sql)
 		      " inserted = inserted + c.ins, updated = updated + c.upd,"
 		      " unchanged = unchanged + s.d - c.ins - c.upd + %lld,"
 		      " duplicates = duplicates + s.n - s.d + %lld,"
-		      " rejects = rejects + j.n, batches = batches + 1",
-		 pg->skip_records, pg->skip_ids, pg->skip_records - pg->skip_ids);
+		      " rejects = rejects + j.n, batches = batches + 1, retries = retries + %d",
+		 pg->skip_records, pg->skip_ids, pg->skip_records - pg->skip_ids, pg->batch_retries);
 	buf_addf(sql, " FROM c, s, j WHERE load_runs.id = %lld AND load_runs.batches = %lld",
 		 pg->run_id, pg->counts.batches);
 	buf_adds(sql, " RETURNING load_runs.records_in, load_runs.inserted, load_runs.updated,"
@@ -1374,6 +1375,7 @@ static void clear_batch(struct fp_pg *pg)
 	buf_reset(&pg->art);
 	buf_reset(&pg->rej);
 	pg->n_art = pg->n_rej = 0;
+	pg->batch_retries = 0;
 }
 
 int fp_pg_flush(struct fp_pg *pg, struct fp_error *err)
@@ -1417,6 +1419,7 @@ int fp_pg_flush(struct fp_pg *pg, struct fp_error *err)
 			goto fail;
 		}
 		pg->counts.retries++;
+		pg->batch_retries++;
 		if (pause_for(pg, backoff_delay(pg, attempt)) < 0) {
 			fp_error_set(err, "interrupted", "interrupted");
 			goto fail;

@@ -41,6 +41,7 @@ wait_batches a 5
 touch "$T/go1"
 wait $pid || fail "load did not survive the restart (exit $?)"
 [ "$(jq .retries "$T/a.json")" -ge 1 ] || fail "no retry counted"
+[ "$(q -c "SELECT retries >= 1 FROM a.load_runs")" = t ] || fail "no retry in load_runs"
 [ "$(checksum a)" = "$want" ] || fail "state after the restart differs from an uninterrupted run"
 [ "$(q -c "SELECT status, inserted, batches FROM a.load_runs")" = "ok|$(grep -vc '"reject"' "$T/in.ndjson")|20" ] ||
   fail "load_runs after the restart: $(q -c "SELECT * FROM a.load_runs")"
