@@ -44,4 +44,16 @@ sum=$(checksum "$s")
 feedpipe-load -q --pg "" --schema "$s" --stats "$T/2.json" <"$T/canonical.ndjson"
 [ "$(jq -r '[.inserted, .updated] | @tsv' "$T/2.json")" = "$(printf '0\t0')" ] || fail "second run: $(cat "$T/2.json")"
 [ "$(checksum "$s")" = "$sum" ] || fail "second run changed the tables"
+# The repository's fixtures/ the same way (what scripts/run loads): rows for
+# the accepted records, every reject with its reason.
+f=${s}_f
+trap 'drop_schema "$s"; drop_schema "$f"; rm -rf "$T"' EXIT
+feedpipe-extract -q "$FP_SOURCE/fixtures" | feedpipe-clean -q | feedpipe-normalize -q |
+  tee "$T/fixtures.ndjson" | feedpipe-load -q --pg "" --schema "$f"
+[ "$(q -c "SELECT count(*) FROM \"$f\".articles")" = "$(jq -r 'select(.reject == null) | .id' "$T/fixtures.ndjson" | sort -u | wc -l)" ] ||
+  fail "fixtures: row count"
+jq -r 'select(.reject) | "\(.reject.stage)|\(.reject.reason)"' "$T/fixtures.ndjson" | sort >"$T/frej.expect"
+q -c "SELECT stage || '|' || reason FROM \"$f\".rejects" | sort >"$T/frej.actual"
+diff -u "$T/frej.expect" "$T/frej.actual"
+[ -s "$T/frej.actual" ] || fail "fixtures: no rejects stored"
 echo ok
