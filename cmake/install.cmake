@@ -5,6 +5,7 @@
 #   share/feedpipe/clean-rules.yaml          the default cleaning rules
 #   share/feedpipe/sql/NNNN-*.sql            the schema migrations
 #   share/bash-completion/completions/*      one script, installed per command
+#   share/doc/feedpipe/{README.md,examples/}
 # `cmake --install BUILD --prefix DIR` works for any prefix; cmake/package.cmake
 # turns the same rules into a .deb (cpack -G DEB).
 include(GNUInstallDirs)
@@ -56,6 +57,11 @@ install(FILES ${CMAKE_SOURCE_DIR}/lib/clean-rules.yaml
   DESTINATION ${CMAKE_INSTALL_DATADIR}/feedpipe)
 file(GLOB FP_SQL_FILES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/sql/*.sql)
 install(FILES ${FP_SQL_FILES} DESTINATION ${CMAKE_INSTALL_DATADIR}/feedpipe/sql)
+
+# Documentation: the README and the examples (cron, systemd, SQL, DuckDB,
+# Spark), where Debian packages keep them.
+install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
 # bash-completion loads completions/NAME for command NAME: one script serves
 # all five, installed under each name.

@@ -42,7 +42,7 @@ dpkg -i "$deb" > "$T/dpkg.log" 2>&1 || { cat "$T/dpkg.log"; fail "dpkg -i $deb";
 dpkg -L feedpipe > "$T/files"
 for f in /usr/bin/feedpipe /usr/bin/feedpipe-extract /usr/bin/feedpipe-clean /usr/bin/feedpipe-normalize \
   /usr/bin/feedpipe-load /usr/share/feedpipe/clean-rules.yaml /usr/share/feedpipe/sql/0001-init.sql \
-  /usr/share/bash-completion/completions/feedpipe; do
+  /usr/share/bash-completion/completions/feedpipe /usr/share/doc/feedpipe/examples/crontab; do
   grep -qx "$f" "$T/files" || fail "package lacks $f"
 done
 if ls "$FP_SOURCE"/man/*.scd > /dev/null 2>&1 && command -v scdoc > /dev/null; then
