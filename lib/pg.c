@@ -1408,6 +1408,10 @@ int fp_pg_flush(struct fp_pg *pg, struct fp_error *err)
 			fp_error_set(err, "interrupted", "interrupted");
 			goto fail;
 		}
+		/* NEEDSWORK: a batch the server refuses for its data (a case
+		 * article_row() does not check) fails the load; splitting the
+		 * batch down to the one article and rejecting it would let the
+		 * rest through. */
 		if (rc == -2 && pg->conn && PQstatus(pg->conn) == CONNECTION_OK) {
 			fp_error_set(err, e.reason[0] ? e.reason : "db-error", "%s", e.text);
 			goto fail;
