@@ -154,7 +154,12 @@ static int one_record(struct load *ld, json_t *rec)
 		fp_cli_msg(&ld->st.cli, "%s", fp_error_format(&err, msg, sizeof(msg)));
 	}
 	rej = fp_reject_new("load", &err, json_object_get(rec, "source"), rec);
-	rc = rej ? store_reject(ld, rej, NULL, 0) : -1;
+	if (!rej) {
+		fp_cli_msg(&ld->st.cli, "out of memory");
+		ld->code = FP_EXIT_IO;
+		return -1;
+	}
+	rc = store_reject(ld, rej, NULL, 0);
 	json_decref(rej);
 	if (ld->st.cli.max_rejects >= 0 && ld->st.stats.rejects > ld->st.cli.max_rejects)
 		ld->st.failed = 1;
