@@ -89,7 +89,9 @@ json_t *fp_post_read(const char *root, const char *rel, const char *path,
 		fp_error_set(err, "invalid-utf8", "file name is not valid UTF-8");
 		goto out;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO with no writer would block for ever; it is
+	 * refused as not-a-file below. The flag means nothing to regular files. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		fp_error_set(err, "read-error", "cannot open: %s", strerror(errno));
 		goto out;
