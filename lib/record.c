@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "record.h"
 #include "utf8.h"
@@ -57,6 +58,30 @@ static int line_append(struct fp_reader *r, const char *p, size_t n, int *too_lo
 }
 
 /*
+ * Fills the read buffer with what is available. On a descriptor this is
+ * read(2), which returns as soon as a pipe has data: a slow producer's
+ * records are passed on at once, not when 64 KiB have gathered (as fread
+ * would). Streams without a descriptor (fmemopen) use fread.
+ */
+static int refill(struct fp_reader *r)
+{
+	int fd = fileno(r->in);
+	ssize_t n;
+
+	if (fd < 0) {
+		r->buf_len = fread(r->buf, 1, READ_CHUNK, r->in);
+		return ferror(r->in) ? -1 : 0;
+	}
+	do
+		n = read(fd, r->buf, READ_CHUNK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	r->buf_len = (size_t)n;
+	return 0;
+}
+
+/*
  * Reads one line into r->line. Returns 1 for a line, 0 at end of input, -1
  * on a read error or out of memory. *too_long is set when the line was over
  * max_line (r->line then holds a prefix).
@@ -79,13 +104,13 @@ static int read_line(struct fp_reader *r, int *too_long)
 			if (!r->buf && !(r->buf = malloc(READ_CHUNK)))
 				return -1;
 			r->buf_pos = 0;
-			r->buf_len = fread(r->buf, 1, READ_CHUNK, r->in);
+			if (refill(r) < 0) {
+				r->eof = 1;
+				r->io_error = errno ? errno : EIO;
+				return -1;
+			}
 			if (r->buf_len == 0) {
 				r->eof = 1;
-				if (ferror(r->in)) {
-					r->io_error = errno ? errno : EIO;
-					return -1;
-				}
 				return got;
 			}
 		}
