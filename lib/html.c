@@ -4,6 +4,7 @@
 
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include "html.h"
 #include "record.h"
@@ -1284,6 +1285,18 @@ static int plain_text(struct fp_html *h, const char *s, size_t len)
  */
 #define MAX_ATTRIBUTES 128
 
+/* libxml2's own nesting limit without XML_PARSE_HUGE (xmlParserMaxDepth). */
+#define LIBXML_MAX_DEPTH 256
+
+/* Whether the last parse stopped at libxml2's nesting limit. */
+static int libxml_too_deep(void)
+{
+	const xmlError *e = xmlGetLastError();
+
+	return e && e->code == XML_ERR_INTERNAL_ERROR && e->message &&
+	       strstr(e->message, "Excessive depth");
+}
+
 static int too_many_attributes(const char *s, size_t len)
 {
 	size_t i = 0;
@@ -1429,11 +1442,22 @@ json_t *fp_html_clean(struct fp_html *h, const char *body, size_t len, const jso
 			fp_error_set(err, "html-too-large", "body too large");
 			goto fail;
 		}
+		/* libxml2 stops building the tree at 256 open elements unless
+		 * XML_PARSE_HUGE is given, silently dropping the rest of the body:
+		 * lift its limit when ours is higher (walk() enforces ours), and
+		 * reject when it was hit all the same. */
+		xmlResetLastError();
 		doc = htmlReadMemory(in, (int)inlen, NULL, "UTF-8",
 				     HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-					     HTML_PARSE_NOWARNING | HTML_PARSE_COMPACT);
+					     HTML_PARSE_NOWARNING | HTML_PARSE_COMPACT |
+					     (h->opt.max_depth > LIBXML_MAX_DEPTH ? XML_PARSE_HUGE : 0));
 		if (!doc) {
 			fp_error_set(err, "html-unparseable", "libxml2 could not parse the body");
+			goto fail;
+		}
+		if (libxml_too_deep()) {
+			fp_error_set(err, "html-too-deep", "html nested deeper than %zu elements",
+				     h->opt.max_depth);
 			goto fail;
 		}
 		root = xmlDocGetRootElement(doc);
