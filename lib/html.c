@@ -1015,8 +1015,13 @@ static int enter(struct fp_html *h, xmlNode *n, struct fp_error *err)
 	}
 	if (flags & T_EMBED) {
 		add_embed(h, n);
-		h->depth--;
-		return 0;
+		/* <embed> is void, but libxml2 (HTML 4) makes what follows an
+		 * unclosed one its children: walk them as the browser shows them. */
+		if (strcmp(name, "embed") != 0 || !n->children) {
+			h->depth--;
+			return 0;
+		}
+		f->flags = flags = flags & ~T_EMBED;
 	}
 	if (strcmp(name, "img") == 0) {
 		image(h, n);
