@@ -322,6 +322,9 @@ int main(int argc, char **argv)
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* Over `ulimit -f`, a write fails with EFBIG (exit 3, temporaries
+	 * removed) instead of SIGXFSZ killing us with a temporary left behind. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (open_sinks(&ld, argc, argv) < 0 || ld.migrate_only) {
 		finish_sinks(&ld);
 		fp_stage_release(&ld.st);
