@@ -34,7 +34,7 @@ echo "ulimit -f: ok"
 # A 1 MiB tmpfs.
 mkdir "$T/mnt"
 if mount -t tmpfs -o size=1m tmpfs "$T/mnt" 2>/dev/null; then
-  trap 'umount "$T/mnt" 2>/dev/null; rm -rf "$T"' EXIT
+  trap 'umount "$T/mnt" 2>/dev/null || true; rm -rf "$T"' EXIT
   for mode in out out-dir; do
     arg=(--out "$T/mnt/a.jsonl.gz"); [ "$mode" = out-dir ] && arg=(--out-dir "$T/mnt/tree")
     rc=0
@@ -42,6 +42,7 @@ if mount -t tmpfs -o size=1m tmpfs "$T/mnt" 2>/dev/null; then
     check "tmpfs, --$mode" "$T/mnt" "$rc" "$T/err" 'No space left on device'
   done
   umount "$T/mnt"
+  trap 'rm -rf "$T"' EXIT
   echo "tmpfs: ok"
 else
   echo "(mount -t tmpfs not permitted: the tmpfs case is skipped)"
