@@ -207,3 +207,8 @@ json_t *fp_text_json(json_t *str, unsigned flags, struct fp_error *err)
 		fp_error_set(err, "out-of-memory", "out of memory normalizing text");
 	return res;
 }
+
+const char *fp_text_version(void)
+{
+	return utf8proc_version();
+}

@@ -52,4 +52,7 @@ json_t *fp_text_json(json_t *str, unsigned flags, struct fp_error *err);
 /* True when `cp` has the Unicode White_Space property. */
 int fp_text_is_space(unsigned int cp);
 
+/* utf8proc's runtime version ("2.8.0"), for --version. Borrowed, static. */
+const char *fp_text_version(void);
+
 #endif

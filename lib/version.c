@@ -5,6 +5,7 @@
 #include "html.h"
 #include "jsonl.h"
 #include "pg.h"
+#include "text.h"
 #include "version.h"
 #include "banned.h"
 
@@ -16,8 +17,8 @@ const char *fp_version_libraries(void)
 	 * shared library the process loaded, not the headers it was built
 	 * with): what a bug report needs. */
 	if (!buf[0])
-		snprintf(buf, sizeof(buf), "jansson %s, libyaml %s, libxml2 %s, libpq %s, zlib %s",
-			 jansson_version_str(), fp_yaml_version(), fp_html_version(), fp_pg_version(),
-			 fp_jsonl_version());
+		snprintf(buf, sizeof(buf), "jansson %s, libyaml %s, libxml2 %s, utf8proc %s, libpq %s, zlib %s",
+			 jansson_version_str(), fp_yaml_version(), fp_html_version(), fp_text_version(),
+			 fp_pg_version(), fp_jsonl_version());
 	return buf;
 }
