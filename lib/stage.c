@@ -1,8 +1,11 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "stage.h"
 #include "utf8.h"
@@ -77,6 +80,55 @@ out:
 	return ret;
 }
 
+static volatile sig_atomic_t interrupted;
+
+/*
+ * Stops reading: stdin becomes /dev/null, so a read in progress (restarted
+ * after the handler) sees the end of input, and the stage finishes the
+ * record in hand, flushes whole lines and exits 128 + the signal.
+ * Async-signal-safe.
+ */
+static void on_signal(int sig)
+{
+	int saved = errno, fd = open("/dev/null", O_RDONLY);
+
+	interrupted = sig;
+	if (fd >= 0) {
+		dup2(fd, 0);
+		close(fd);
+	}
+	errno = saved;
+}
+
+void fp_stage_catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	struct sigaction sa, old;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		/* A signal ignored at startup (nohup, a shell's background
+		 * job) stays ignored, as the caller asked. */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+int fp_stage_interrupted(void)
+{
+	return interrupted;
+}
+
+const volatile sig_atomic_t *fp_stage_interrupt_flag(void)
+{
+	return &interrupted;
+}
+
 void fp_stage_init(struct fp_stage *st, const char *prog, const char *stage)
 {
 	memset(st, 0, sizeof(*st));
@@ -89,6 +141,7 @@ void fp_stage_start(struct fp_stage *st)
 {
 	fp_reader_init(&st->in, stdin, st->cli.max_line);
 	fp_writer_init(&st->out, stdout);
+	fp_stage_catch_signals();
 	st->stats.started = fp_stats_now();
 }
 
@@ -175,10 +228,16 @@ int fp_stage_next(struct fp_stage *st, json_t **rec)
 	int rc;
 
 	*rec = NULL;
-	while (!st->failed && !st->out.io_error) {
+	while (!st->failed && !st->out.io_error && !interrupted) {
 		fp_error_init(&err);
 		rc = fp_reader_next(&st->in, rec, &err);
 		st->stats.bytes_in = st->in.bytes;
+		if (interrupted) {
+			/* The line may be cut short by the signal: drop it. */
+			json_decref(*rec);
+			*rec = NULL;
+			return 0;
+		}
 		if (rc == 0)
 			return 0;
 		st->stats.records_in++;
@@ -232,7 +291,14 @@ int fp_stage_finish(struct fp_stage *st)
 		fp_cli_msg(&st->cli, "too many rejects: %ld (--max-rejects %ld)", st->stats.rejects,
 			   st->cli.max_rejects);
 		code = FP_EXIT_DATA;
+	} else if (st->failed) {
+		/* Neither the output nor the limit: a reject could not be
+		 * made, so a record is missing from the output. */
+		fp_cli_msg(&st->cli, "stopped after record %ld: out of memory", st->in.record);
+		code = FP_EXIT_IO;
 	}
+	if (interrupted && code != FP_EXIT_IO)
+		code = 128 + interrupted;
 	st->stats.bytes_out = st->out.bytes;
 	if (st->cli.stats_path) {
 		fp_error_init(&err);

@@ -2,6 +2,7 @@
 #define FP_STAGE_H
 
 #include <jansson.h>
+#include <signal.h>
 
 #include "cli.h"
 #include "record.h"
@@ -53,8 +54,21 @@ struct fp_stage {
  */
 void fp_stage_init(struct fp_stage *st, const char *prog, const char *stage);
 
-/* Opens the streams (stdin/stdout) once options are parsed. */
+/* Opens the streams (stdin/stdout) once options are parsed, and catches
+ * SIGINT/SIGTERM (fp_stage_catch_signals). */
 void fp_stage_start(struct fp_stage *st);
+
+/*
+ * Makes SIGINT and SIGTERM (unless ignored at startup) end the input: the
+ * stage finishes the record in hand, writes only whole lines, and
+ * fp_stage_finish() returns 130 / 143. Idempotent.
+ */
+void fp_stage_catch_signals(void);
+
+/* The signal caught (SIGINT, SIGTERM) or 0; and where it is kept, for
+ * code that polls it without knowing the stage (database retries). */
+int fp_stage_interrupted(void);
+const volatile sig_atomic_t *fp_stage_interrupt_flag(void);
 
 /*
  * Returns 1 with *rec (new reference) for the next record to process, 0 at
@@ -81,7 +95,10 @@ void fp_stage_warned(struct fp_stage *st, long n);
 
 /*
  * Flushes, writes --stats, prints the summary line on -v (or when there
- * were rejects and not -q), frees everything. Returns the exit code.
+ * were rejects and not -q), frees everything. Returns the exit code:
+ * FP_EXIT_IO when output failed or a reject could not be made (out of
+ * memory), FP_EXIT_DATA over --max-rejects, 128 + the signal after
+ * SIGINT/SIGTERM.
  */
 int fp_stage_finish(struct fp_stage *st);
 

@@ -85,6 +85,8 @@ static int one_file(void *data, const char *root, const char *rel, const char *p
 	struct fp_error err;
 	json_t *rec, *source = NULL;
 
+	if (fp_stage_interrupted())
+		return -1;
 	run->st.stats.records_in++;
 	fp_error_init(&err);
 	if (werr) {
@@ -230,7 +232,8 @@ int main(int argc, char **argv)
 	}
 	run.walk.globs = nglobs ? globs : NULL;
 	fp_writer_init(&run.st.out, stdout);
-	for (i = optind; i < argc && !run.st.failed; i++)
+	fp_stage_catch_signals();
+	for (i = optind; i < argc && !run.st.failed && !fp_stage_interrupted(); i++)
 		!strcmp(argv[i], "-") ? stdin_inputs(&run, delim) : one_input(&run, argv[i]);
 	free(globs);
 	return fp_stage_finish(&run.st);

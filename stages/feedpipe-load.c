@@ -78,26 +78,11 @@ struct load {
 	int code; /* FP_EXIT_DB or FP_EXIT_IO once a sink failed */
 };
 
-static volatile sig_atomic_t interrupted;
-
-/* Stops reading: stdin becomes /dev/null, so a read in progress (restarted
- * after the handler) sees the end of input. Async-signal-safe. */
-static void on_signal(int sig)
-{
-	int fd = open("/dev/null", O_RDONLY);
-
-	interrupted = sig;
-	if (fd >= 0) {
-		dup2(fd, 0);
-		close(fd);
-	}
-}
-
 static void fail(struct load *ld, const struct fp_error *err, int code)
 {
 	char msg[FP_ERROR_SOURCE_MAX + FP_ERROR_TEXT_MAX + 32];
 
-	if (!interrupted)
+	if (!fp_stage_interrupted())
 		fp_cli_msg(&ld->st.cli, "%s", fp_error_format(err, msg, sizeof(msg)));
 	ld->code = code;
 }
@@ -176,10 +161,12 @@ static void finish_sinks(struct load *ld)
 	if (ld->pg) {
 		const struct fp_pg_counts *c;
 
-		if (!interrupted && !ld->code && fp_pg_flush(ld->pg, &err) < 0)
+		if (!fp_stage_interrupted() && !ld->code && fp_pg_flush(ld->pg, &err) < 0)
 			fail(ld, &err, FP_EXIT_DB);
 		fp_error_init(&err);
-		fp_pg_finish(ld->pg, interrupted ? "interrupted" : ld->code ? "failed" : "ok", &err);
+		fp_pg_finish(ld->pg,
+			     fp_stage_interrupted() ? "interrupted" : ld->code ? "failed" : "ok",
+			     &err);
 		c = fp_pg_counts(ld->pg);
 		json_object_set_new(x, "load_run", json_integer(fp_pg_run_id(ld->pg)));
 		json_object_set_new(x, "inserted", json_integer(c->inserted));
@@ -195,7 +182,7 @@ static void finish_sinks(struct load *ld)
 		const struct fp_jsonl_counts *c = fp_jsonl_counts(ld->jsonl);
 
 		fp_error_init(&err);
-		if (!interrupted && !ld->code && fp_jsonl_close(ld->jsonl, &err) < 0)
+		if (!fp_stage_interrupted() && !ld->code && fp_jsonl_close(ld->jsonl, &err) < 0)
 			fail(ld, &err, FP_EXIT_IO);
 		json_object_set_new(x, "jsonl_records", json_integer(c->records));
 		json_object_set_new(x, "jsonl_rejects", json_integer(c->rejects));
@@ -269,7 +256,7 @@ static int open_sinks(struct load *ld, int argc, char **argv)
 	ld->pgo.version = FP_VERSION;
 	ld->pgo.argc = argc;
 	ld->pgo.argv = argv;
-	ld->pgo.interrupted = &interrupted;
+	ld->pgo.interrupted = fp_stage_interrupt_flag();
 	if (ld->dsn && !(ld->pg = fp_pg_open(&ld->pgo, ld->migrate_only, &err))) {
 		char desc[256];
 
@@ -278,7 +265,7 @@ static int open_sinks(struct load *ld, int argc, char **argv)
 		else
 			fp_cli_msg(&ld->st.cli, "%s: %s", fp_pg_describe(ld->dsn, desc, sizeof(desc)),
 				   err.text);
-		ld->code = interrupted ? 128 + interrupted : FP_EXIT_DB;
+		ld->code = fp_stage_interrupted() ? 128 + fp_stage_interrupted() : FP_EXIT_DB;
 		return -1;
 	}
 	if ((ld->jo.path || ld->jo.dir) && !(ld->jsonl = fp_jsonl_open(&ld->jo, &err))) {
@@ -291,7 +278,6 @@ static int open_sinks(struct load *ld, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct load ld;
-	struct sigaction sa;
 	json_t *rec;
 	int opt, rc, code;
 
@@ -317,11 +303,7 @@ int main(int argc, char **argv)
 		fp_cli_msg(&ld.st.cli, "unexpected argument '%s': input is read from stdin", argv[optind]);
 		goto usage;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	fp_stage_catch_signals();
 	/* Over `ulimit -f`, a write fails with EFBIG (exit 3, temporaries
 	 * removed) instead of SIGXFSZ killing us with a temporary left behind. */
 	signal(SIGXFSZ, SIG_IGN);
@@ -332,7 +314,7 @@ int main(int argc, char **argv)
 	}
 	ld.st.keep_rejects = 1;
 	fp_stage_start(&ld.st);
-	while (!interrupted && (rc = fp_stage_next(&ld.st, &rec)) > 0) {
+	while (!fp_stage_interrupted() && (rc = fp_stage_next(&ld.st, &rec)) > 0) {
 		rc = one_record(&ld, rec);
 		json_decref(rec);
 		if (rc < 0)
@@ -340,8 +322,8 @@ int main(int argc, char **argv)
 	}
 	finish_sinks(&ld);
 	code = fp_stage_finish(&ld.st);
-	if (interrupted)
-		return 128 + interrupted;
+	if (fp_stage_interrupted())
+		return 128 + fp_stage_interrupted();
 	return ld.code ? ld.code : code;
 usage:
 	fp_stage_release(&ld.st);

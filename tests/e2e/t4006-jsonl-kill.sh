@@ -13,7 +13,7 @@ slow() { cat "$T/in.ndjson"; sleep 10; }
 for sig in KILL TERM INT; do
   out=$T/$sig
   mkdir -p "$out"
-  slow | feedpipe-load -q --out "$out/a.jsonl.gz" & pid=$!
+  slow | env --default-signal=INT feedpipe-load -q --out "$out/a.jsonl.gz" & pid=$!
   for _ in $(seq 100); do [ -n "$(ls -A "$out")" ] && break; sleep 0.05; done
   sleep 0.3
   kill -s "$sig" "$pid"
@@ -28,7 +28,7 @@ for sig in KILL TERM INT; do
         [ -z "$(ls -A "$out")" ] || fail "SIGINT: left $(ls -A "$out")" ;;
   esac
   # The same with --out-dir: no part under its final name.
-  slow | feedpipe-load -q --out-dir "$out/tree" & pid=$!
+  slow | env --default-signal=INT feedpipe-load -q --out-dir "$out/tree" & pid=$!
   for _ in $(seq 100); do [ -d "$out/tree" ] && [ -n "$(ls -A "$out/tree")" ] && break; sleep 0.05; done
   sleep 0.3
   kill -s "$sig" "$pid"

@@ -11,7 +11,7 @@ gen_articles 1000 >"$T/in.ndjson"
 
 for sig in TERM INT; do
   { cat "$T/in.ndjson"; sleep 5; } |
-    feedpipe-load -q --pg "" --schema "${s}_$sig" --batch-rows 64 --stats "$T/$sig.json" & pid=$!
+    env --default-signal=INT feedpipe-load -q --pg "" --schema "${s}_$sig" --batch-rows 64 --stats "$T/$sig.json" & pid=$!
   # Until the last whole batch before the pause is committed.
   for _ in $(seq 200); do
     [ "$(q -c "SELECT coalesce(max(batches), 0) >= 15 FROM \"${s}_$sig\".load_runs" 2>/dev/null)" = t ] && break
