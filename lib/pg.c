@@ -22,11 +22,18 @@
  * and rejects. A full batch is sent in one transaction:
  *
  *	BEGIN; COPY pg_temp.fp_stage ...; COPY pg_temp.fp_stage_rejects ...;
- *	upsert articles (DISTINCT ON (id) ORDER BY id, seq DESC: the last
- *	duplicate wins, rows in id order so concurrent loaders cannot
- *	deadlock); replace the images of the rows that changed; insert new
- *	rejects; add the batch's counts to load_runs WHERE batches = N;
- *	COMMIT
+ *	upsert articles (DISTINCT ON (id) ORDER BY id, WINNER: of records
+ *	with one id, the winner does not depend on their order, rows in id
+ *	order so concurrent loaders cannot deadlock); replace the images of
+ *	the rows that changed; insert new rejects; add the batch's counts to
+ *	load_runs WHERE batches = N; COMMIT
+ *
+ * Which of two records with one id wins (two copies of a post under two
+ * file names, met in any order under -j or --shard): a record from the
+ * stored row's own source file always replaces it (the file changed);
+ * otherwise the later source_mtime, then the greater source_path (bytes,
+ * COLLATE "C"), then the greater content_hash. So parallel chains and concurrent loaders
+ * give the same table as one sequential run.
  *
  * The staging tables are ON COMMIT DELETE ROWS temporary tables, made once
  * per connection. load_runs.batches numbers the committed batches: after a
@@ -1099,6 +1106,16 @@ out:
 	return ret;
 }
 
+/* Of records with one id in a batch, the winner first (see Outline). */
+#define WINNER "source_mtime DESC NULLS LAST, source_path COLLATE \"C\" DESC NULLS LAST, " \
+	"content_hash DESC, seq DESC"
+/* The row stored is replaced by EXCLUDED (see Outline). */
+#define REPLACES "(a.source_path IS NOT DISTINCT FROM EXCLUDED.source_path" \
+	" OR (coalesce(EXCLUDED.source_mtime, '-infinity'), " \
+	"coalesce(EXCLUDED.source_path, '') COLLATE \"C\", EXCLUDED.content_hash)" \
+	" > (coalesce(a.source_mtime, '-infinity'), coalesce(a.source_path, '') COLLATE \"C\"," \
+	" a.content_hash))"
+
 static void upsert_sql(struct fp_pg *pg, struct buf *sql)
 {
 	static const char *const cols[] = {
@@ -1116,12 +1133,13 @@ static void upsert_sql(struct fp_pg *pg, struct buf *sql)
 	buf_adds(sql, art_cols);
 	buf_adds(sql, ", load_run) SELECT DISTINCT ON (id) ");
 	buf_adds(sql, art_cols);
-	buf_addf(sql, ", %lld FROM pg_temp.fp_stage ORDER BY id, seq DESC"
+	buf_addf(sql, ", %lld FROM pg_temp.fp_stage ORDER BY id, " WINNER
 		      " ON CONFLICT (id) DO UPDATE SET ", pg->run_id);
 	for (i = 0; cols[i]; i++)
 		buf_addf(sql, "%s = EXCLUDED.%s, ", cols[i], cols[i]);
 	buf_adds(sql, "updated_at = now(), load_run = EXCLUDED.load_run"
 		      " WHERE a.content_hash IS DISTINCT FROM EXCLUDED.content_hash"
+		      " AND " REPLACES
 		      " RETURNING a.id, (a.xmax = 0) AS inserted)"
 		      " INSERT INTO pg_temp.fp_changed SELECT id, inserted FROM up;\n"
 		      "DELETE FROM article_images i USING pg_temp.fp_changed c"
@@ -1129,7 +1147,7 @@ static void upsert_sql(struct fp_pg *pg, struct buf *sql)
 		      "INSERT INTO article_images (article_id, position, src, alt)"
 		      " SELECT s.id, e.ord, e.img->>'src', e.img->>'alt'"
 		      " FROM (SELECT DISTINCT ON (id) id, images FROM pg_temp.fp_stage"
-		      " ORDER BY id, seq DESC) s"
+		      " ORDER BY id, " WINNER ") s"
 		      " JOIN pg_temp.fp_changed c ON c.id = s.id"
 		      " CROSS JOIN LATERAL jsonb_array_elements(s.images) WITH ORDINALITY AS e(img, ord)"
 		      " ORDER BY s.id, e.ord;\n"
@@ -1247,20 +1265,26 @@ static int skip_unchanged(struct fp_pg *pg, const struct buf **data, struct fp_e
 	for (i = 0; i < n; i++)
 		order[i] = i;
 	qsort_r(order, n, sizeof(*order), row_cmp, pg->rows);
-	/* Each group of one id: skipped as a whole when its last row is
-	 * unchanged (an earlier duplicate must not be written either). */
+	/* Each group of one id: skipped as a whole when every row of it is
+	 * the stored version (the upsert would change nothing, whichever
+	 * row wins); a group with another version goes to the server, which
+	 * picks the winner. */
 	for (g = 0; g < n;) {
 		size_t end = g, k;
-		const struct row *last;
 		char key[17 + 1 + 65];
 		const char *kp = key;
-		char **hit;
+		char **hit = NULL;
 
 		while (end + 1 < n && !strcmp(pg->rows[order[end + 1]].id, pg->rows[order[g]].id))
 			end++;
-		last = &pg->rows[order[end]];
-		snprintf(key, sizeof(key), "%s %s", last->id, last->hash);
-		hit = bsearch(&kp, stored, (size_t)nstored, sizeof(*stored), stored_cmp);
+		for (k = g; k <= end; k++) {
+			const struct row *r = &pg->rows[order[k]];
+
+			snprintf(key, sizeof(key), "%s %s", r->id, r->hash);
+			hit = bsearch(&kp, stored, (size_t)nstored, sizeof(*stored), stored_cmp);
+			if (!hit)
+				break;
+		}
 		if (hit) {
 			for (k = g; k <= end; k++)
 				skip[order[k]] = 1;

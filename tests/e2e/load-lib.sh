@@ -69,12 +69,13 @@ rows_json() {
         'warnings', warnings) ORDER BY id), '[]') FROM \"$1\".articles" | jq -S .
 }
 
-# expect_json < NDJSON: the records a load should store: articles only, the
-# last of each id, sorted by id, in the shape of rows_json. Every line must be
+# expect_json < NDJSON: the records a load should store: articles only, of
+# each id the winner (the latest source.mtime, then source.path, then
+# content_hash: lib/pg.c), sorted by id, in the shape of rows_json. Every line must be
 # JSON (jq -R mangles multibyte characters of long lines: not used here).
 expect_json() {
   jq -c 'select(.reject == null)' |
-    jq -s -S 'reduce .[] as $r ({}; .[$r.id] = $r) | [.[]] | sort_by(.id) | map({id, title, author,
+    jq -s -S 'group_by(.id) | map(max_by([.source.mtime, .source.path, .content_hash])) | map({id, title, author,
           topic, site, feed, categories, published_at, published_raw, image, thumbnail, comments,
           editor, original_title, lang, html, text, chars, images, links, embeds, content_hash,
           source, warnings})'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # feedpipe-load into PostgreSQL: the fixture articles arrive byte-exact
-# (hostile COPY strings included), duplicates collapse to the last one,
+# (hostile COPY strings included), duplicates collapse to one winner
+# whatever their order (latest mtime, then path, then content_hash),
 # rejects (upstream, bad lines, invalid articles) land in the rejects table.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
@@ -19,7 +20,7 @@ printf '9\t6\t5\t0\t0\t1\t3\t2\t1\n' >"$T/counts.expect"
 diff -u "$T/counts.expect" "$T/counts"
 
 # Every stored value equals the input, byte for byte: the accepted records,
-# last duplicate winning, against the rows as JSON.
+# the duplicates' winner, against the rows as JSON.
 grep -v -e 2018-02-30 -e '^this is not json' "$in" | expect_json >"$T/expect.json"
 rows_json "$s" >"$T/actual.json"
 diff -u "$T/expect.json" "$T/actual.json"
@@ -65,18 +66,27 @@ grep -qx articles_published_at_idx "$T/idx" || fail "no published_at index"
 # Substring search over Chinese titles goes through the trigram index.
 [ "$(q -c "SET enable_seqscan = off; SELECT id FROM \"$s\".articles WHERE title LIKE '%标题%'")" = 320f7813ecceba79 ] ||
   fail "trigram search"
-# A second run stores nothing new: the duplicate's last version is what is
-# stored, so both of its lines are left out as unchanged.
+# A second run stores nothing new: both versions of the duplicate are sent
+# (they differ), the stored one wins again.
 sum=$(checksum "$s")
 feedpipe-load -q --pg "" --schema "$s" --stats "$T/stats2.json" <"$in"
 [ "$(jq -r '[.inserted, .updated, .unchanged, .duplicates] | @tsv' "$T/stats2.json")" = "$(printf '0\t0\t5\t1')" ] ||
   fail "second run: $(cat "$T/stats2.json")"
 [ "$(checksum "$s")" = "$sum" ] || fail "second run changed the tables"
-# The two versions in the other order: the first version wins now.
+# The two versions in the other order: the same winner (one file, one
+# mtime: the greater content_hash, "second version").
 grep '"id":"f3436f50b2f7f161"' "$in" | tac >"$T/swapped.ndjson"
 feedpipe-load -q --pg "" --schema "$s" --stats "$T/stats3.json" <"$T/swapped.ndjson"
-[ "$(jq -r '[.inserted, .updated, .unchanged, .duplicates] | @tsv' "$T/stats3.json")" = "$(printf '0\t1\t0\t1')" ] ||
+[ "$(jq -r '[.inserted, .updated, .unchanged, .duplicates] | @tsv' "$T/stats3.json")" = "$(printf '0\t0\t1\t1')" ] ||
   fail "swapped duplicates: $(cat "$T/stats3.json")"
+[ "$(q -c "SELECT title FROM \"$s\".articles WHERE id = 'f3436f50b2f7f161'")" = "Plain title, second version" ] ||
+  fail "the order of duplicates chose the winner"
+# A later run with a record from the stored row's own file replaces it (the
+# file changed), whatever its content_hash.
+grep '"id":"f3436f50b2f7f161"' "$in" | head -1 >"$T/first.ndjson"
+feedpipe-load -q --pg "" --schema "$s" --stats "$T/stats4.json" <"$T/first.ndjson"
+[ "$(jq -r '[.inserted, .updated, .unchanged] | @tsv' "$T/stats4.json")" = "$(printf '0\t1\t0')" ] ||
+  fail "same file, later run: $(cat "$T/stats4.json")"
 [ "$(q -c "SELECT title FROM \"$s\".articles WHERE id = 'f3436f50b2f7f161'")" = "Plain title" ] ||
-  fail "the last duplicate must win"
+  fail "a record from the row's own file must replace it"
 echo ok
