@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +37,11 @@
  * COLLATE "C"), then the greater content_hash. So parallel chains and concurrent loaders
  * give the same table as one sequential run.
  *
+ * Batches are committed by a sender thread while the caller fills the next
+ * one (struct batch), so the client's work (JSON to COPY text) overlaps
+ * with the server's; one batch is in flight at most, and a failure shows at
+ * the next hand-off or flush.
+ *
  * The staging tables are ON COMMIT DELETE ROWS temporary tables, made once
  * per connection. load_runs.batches numbers the committed batches: after a
  * lost connection (even one lost during COMMIT, when we cannot know whether
@@ -67,23 +74,41 @@ struct row {
 	size_t off, len;
 };
 
-struct fp_pg {
-	struct fp_pg_options opt;
-	PGconn *conn;
-	char *password;     /* to redact from every message, or NULL */
-	char *schema_ident; /* quoted identifier */
-	long long run_id;
-	struct buf art, rej; /* COPY text of the batch */
-	struct buf scratch;
+/*
+ * A batch: the COPY text of its articles and rejects. The sink fills one
+ * while a sender thread commits the other (see fp_pg_add), so building
+ * rows, which is the client's work, overlaps with the server's.
+ */
+struct batch {
+	struct buf art, rej; /* COPY text */
 	size_t n_art, n_rej;
-	struct row *rows;   /* the articles of the batch, in order */
+	struct row *rows;   /* the articles, in order */
 	size_t cap_rows;
 	struct buf send;    /* the articles to send, when some are skipped */
 	long long skip_records, skip_ids; /* left out: unchanged */
-	int batch_retries;  /* attempts at the current batch after the first */
+	int retries;        /* attempts at this batch after the first */
+};
+
+struct fp_pg {
+	struct fp_pg_options opt;
+	PGconn *conn;       /* the sender's while it runs */
+	char *password;     /* to redact from every message, or NULL */
+	char *schema_ident; /* quoted identifier */
+	long long run_id;
+	struct batch batch[2];
+	struct batch *fill; /* being filled (the caller's thread) */
+	struct batch *out;  /* being committed (the sender thread) */
+	struct buf scratch;
 	long long seq;
 	struct fp_pg_counts counts;
-	int broken;
+	int broken;         /* a batch failed: error in `failure` */
+	struct fp_error failure;
+
+	/* The sender thread: `busy` while it commits `out`. */
+	pthread_t sender;
+	int threaded, busy, stop, out_failed;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
 };
 
 /* Columns of the articles staging table, in COPY order. */
@@ -632,7 +657,12 @@ static int prepare_session(struct fp_pg *pg, struct fp_error *err)
 		       " line bigint, col bigint, record_no bigint, source_path text, record jsonb)"
 		       " ON COMMIT DELETE ROWS;"
 		       "CREATE TEMP TABLE IF NOT EXISTS fp_changed (id text, inserted boolean)"
-		       " ON COMMIT DELETE ROWS;");
+		       " ON COMMIT DELETE ROWS;"
+		       /* Bodies are compressed as they enter staging: with lz4, as
+			* the articles columns are (sql/0001), not the slower
+			* default pglz, where the server has lz4. */
+		       "DO $$ BEGIN SET default_toast_compression = lz4;"
+		       " EXCEPTION WHEN OTHERS THEN NULL; END $$;");
 	if (sql.oom) {
 		fp_error_set(err, "out-of-memory", "out of memory");
 		buf_release(&sql);
@@ -821,13 +851,13 @@ static int check_images(const json_t *images, struct fp_error *err)
 	return 0;
 }
 
-/* Appends the COPY row of an article to pg->art. On -1 the buffer is
+/* Appends the COPY row of an article to pg->fill->art. On -1 the buffer is
  * restored to what it was. */
 static int article_row(struct fp_pg *pg, const json_t *rec, struct fp_error *err)
 {
 	static const char *const nullable_strings[] = { "author", "topic", "site", "feed", NULL };
 	static const char *const nullable_strings2[] = { "image", "thumbnail", NULL };
-	struct buf *b = &pg->art;
+	struct buf *b = &pg->fill->art;
 	size_t start = b->len;
 	const json_t *v, *source;
 	int i;
@@ -1004,10 +1034,10 @@ static void put_reject_string(struct buf *b, const json_t *obj, const char *key,
 		buf_add(b, "\\N", 2);
 }
 
-/* Appends the COPY row of a reject to pg->rej. */
+/* Appends the COPY row of a reject to pg->fill->rej. */
 static int reject_row(struct fp_pg *pg, const json_t *reject, struct fp_error *err)
 {
-	struct buf *b = &pg->rej;
+	struct buf *b = &pg->fill->rej;
 	json_t *copy = NULL;
 	const json_t *rej, *src;
 	char hex[FP_SHA256_HEX_LEN + 1];
@@ -1166,7 +1196,8 @@ static void upsert_sql(struct fp_pg *pg, struct buf *sql)
 		      " unchanged = unchanged + s.d - c.ins - c.upd + %lld,"
 		      " duplicates = duplicates + s.n - s.d + %lld,"
 		      " rejects = rejects + j.n, batches = batches + 1, retries = retries + %d",
-		 pg->skip_records, pg->skip_ids, pg->skip_records - pg->skip_ids, pg->batch_retries);
+		 pg->out->skip_records, pg->out->skip_ids, pg->out->skip_records - pg->out->skip_ids,
+		 pg->out->retries);
 	buf_addf(sql, " FROM c, s, j WHERE load_runs.id = %lld AND load_runs.batches = %lld",
 		 pg->run_id, pg->counts.batches);
 	buf_adds(sql, " RETURNING load_runs.records_in, load_runs.inserted, load_runs.updated,"
@@ -1217,17 +1248,17 @@ static int skip_unchanged(struct fp_pg *pg, const struct buf **data, struct fp_e
 	struct buf ids = { 0 };
 	const char *param;
 	PGresult *res;
-	size_t *order = NULL, i, n = pg->n_art, g;
+	size_t *order = NULL, i, n = pg->out->n_art, g;
 	char **stored = NULL;
 	unsigned char *skip = NULL;
 	int ret = -2, nstored;
 
-	pg->skip_records = pg->skip_ids = 0;
+	pg->out->skip_records = pg->out->skip_ids = 0;
 	buf_addc(&ids, '{');
 	for (i = 0; i < n; i++) {
 		if (i)
 			buf_addc(&ids, ',');
-		buf_adds(&ids, pg->rows[i].id);
+		buf_adds(&ids, pg->out->rows[i].id);
 	}
 	buf_addc(&ids, '}');
 	if (ids.oom) {
@@ -1264,7 +1295,7 @@ static int skip_unchanged(struct fp_pg *pg, const struct buf **data, struct fp_e
 	qsort(stored, (size_t)nstored, sizeof(*stored), stored_cmp);
 	for (i = 0; i < n; i++)
 		order[i] = i;
-	qsort_r(order, n, sizeof(*order), row_cmp, pg->rows);
+	qsort_r(order, n, sizeof(*order), row_cmp, pg->out->rows);
 	/* Each group of one id: skipped as a whole when every row of it is
 	 * the stored version (the upsert would change nothing, whichever
 	 * row wins); a group with another version goes to the server, which
@@ -1275,10 +1306,10 @@ static int skip_unchanged(struct fp_pg *pg, const struct buf **data, struct fp_e
 		const char *kp = key;
 		char **hit = NULL;
 
-		while (end + 1 < n && !strcmp(pg->rows[order[end + 1]].id, pg->rows[order[g]].id))
+		while (end + 1 < n && !strcmp(pg->out->rows[order[end + 1]].id, pg->out->rows[order[g]].id))
 			end++;
 		for (k = g; k <= end; k++) {
-			const struct row *r = &pg->rows[order[k]];
+			const struct row *r = &pg->out->rows[order[k]];
 
 			snprintf(key, sizeof(key), "%s %s", r->id, r->hash);
 			hit = bsearch(&kp, stored, (size_t)nstored, sizeof(*stored), stored_cmp);
@@ -1288,25 +1319,25 @@ static int skip_unchanged(struct fp_pg *pg, const struct buf **data, struct fp_e
 		if (hit) {
 			for (k = g; k <= end; k++)
 				skip[order[k]] = 1;
-			pg->skip_records += (long long)(end - g + 1);
-			pg->skip_ids++;
+			pg->out->skip_records += (long long)(end - g + 1);
+			pg->out->skip_ids++;
 		}
 		g = end + 1;
 	}
 	PQclear(res);
 	ret = 0;
-	if (pg->skip_records == 0)
+	if (pg->out->skip_records == 0)
 		goto out;
-	buf_reset(&pg->send);
+	buf_reset(&pg->out->send);
 	for (i = 0; i < n; i++)
 		if (!skip[i])
-			buf_add(&pg->send, pg->art.data + pg->rows[i].off, pg->rows[i].len);
-	if (pg->send.oom) {
+			buf_add(&pg->out->send, pg->out->art.data + pg->out->rows[i].off, pg->out->rows[i].len);
+	if (pg->out->send.oom) {
 		fp_error_set(err, "out-of-memory", "out of memory");
 		ret = -2;
 		goto out;
 	}
-	*data = &pg->send;
+	*data = &pg->out->send;
 out:
 	free(stored);
 	free(order);
@@ -1322,16 +1353,16 @@ static int send_batch(struct fp_pg *pg, struct fp_error *err)
 	PGresult *res = NULL, *failed;
 	int ret;
 
-	const struct buf *articles = &pg->art;
+	const struct buf *articles = &pg->out->art;
 
 	if ((ret = run_checked(pg, "BEGIN", NULL, "cannot begin", err)) < 0)
 		return ret;
-	if (pg->n_art && (ret = skip_unchanged(pg, &articles, err)) < 0)
+	if (pg->out->n_art && (ret = skip_unchanged(pg, &articles, err)) < 0)
 		goto out;
 	if (articles->len && (ret = send_copy(pg, "fp_stage", article_columns, articles, err)) < 0)
 		goto out;
-	if (pg->n_rej &&
-	    (ret = send_copy(pg, "fp_stage_rejects", reject_columns, &pg->rej, err)) < 0)
+	if (pg->out->n_rej &&
+	    (ret = send_copy(pg, "fp_stage_rejects", reject_columns, &pg->out->rej, err)) < 0)
 		goto out;
 	upsert_sql(pg, &sql);
 	if (sql.oom) {
@@ -1394,24 +1425,27 @@ static int batch_committed(struct fp_pg *pg, struct fp_error *err)
 	return ret;
 }
 
-static void clear_batch(struct fp_pg *pg)
+static void clear_batch(struct batch *b)
 {
-	buf_reset(&pg->art);
-	buf_reset(&pg->rej);
-	pg->n_art = pg->n_rej = 0;
-	pg->batch_retries = 0;
+	buf_reset(&b->art);
+	buf_reset(&b->rej);
+	b->n_art = b->n_rej = 0;
+	b->retries = 0;
 }
 
-int fp_pg_flush(struct fp_pg *pg, struct fp_error *err)
+static void release_batch(struct batch *b)
+{
+	buf_release(&b->art);
+	buf_release(&b->rej);
+	buf_release(&b->send);
+	free(b->rows);
+}
+
+/* Commits pg->out, reconnecting and retrying. Returns 0 or -1 with err. */
+static int commit_out(struct fp_pg *pg, struct fp_error *err)
 {
 	int attempt, rc;
 
-	if (pg->broken) {
-		fp_error_set(err, "db-error", "the database sink has failed");
-		return -1;
-	}
-	if (!pg->n_art && !pg->n_rej)
-		return 0;
 	for (attempt = 0;; attempt++) {
 		struct fp_error e;
 
@@ -1430,7 +1464,7 @@ int fp_pg_flush(struct fp_pg *pg, struct fp_error *err)
 			break;
 		if (!strcmp(e.reason, "interrupted") || is_interrupted(pg)) {
 			fp_error_set(err, "interrupted", "interrupted");
-			goto fail;
+			return -1;
 		}
 		/* NEEDSWORK: a batch the server refuses for its data (a case
 		 * article_row() does not check) fails the load; splitting the
@@ -1438,36 +1472,150 @@ int fp_pg_flush(struct fp_pg *pg, struct fp_error *err)
 		 * rest through. */
 		if (rc == -2 && pg->conn && PQstatus(pg->conn) == CONNECTION_OK) {
 			fp_error_set(err, e.reason[0] ? e.reason : "db-error", "%s", e.text);
-			goto fail;
+			return -1;
 		}
 		disconnect(pg);
 		if (attempt >= pg->opt.retries) {
 			fp_error_set(err, "db-unavailable", "gave up after %d retries: %s", attempt,
 				     e.text);
-			goto fail;
+			return -1;
 		}
 		pg->counts.retries++;
-		pg->batch_retries++;
+		pg->out->retries++;
 		if (pause_for(pg, backoff_delay(pg, attempt)) < 0) {
 			fp_error_set(err, "interrupted", "interrupted");
-			goto fail;
+			return -1;
 		}
 	}
-	clear_batch(pg);
 	return 0;
-fail:
-	pg->broken = 1;
-	return -1;
+}
+
+static void *sender_main(void *arg)
+{
+	struct fp_pg *pg = arg;
+	struct fp_error e;
+	int rc;
+
+	pthread_mutex_lock(&pg->lock);
+	for (;;) {
+		while (!pg->busy && !pg->stop)
+			pthread_cond_wait(&pg->cond, &pg->lock);
+		if (!pg->busy)
+			break;
+		pthread_mutex_unlock(&pg->lock);
+		fp_error_init(&e);
+		rc = commit_out(pg, &e);
+		pthread_mutex_lock(&pg->lock);
+		if (rc < 0) {
+			pg->failure = e;
+			pg->out_failed = 1;
+		}
+		pg->busy = 0;
+		pthread_cond_broadcast(&pg->cond);
+	}
+	pthread_mutex_unlock(&pg->lock);
+	return NULL;
+}
+
+/* Starts the sender thread; without one, batches are committed in the
+ * caller's thread. Signals stay with the main thread (the stage's
+ * handler must interrupt its read of stdin). */
+static void start_sender(struct fp_pg *pg)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pg->threaded = pthread_create(&pg->sender, NULL, sender_main, pg) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void stop_sender(struct fp_pg *pg)
+{
+	if (!pg->threaded)
+		return;
+	pthread_mutex_lock(&pg->lock);
+	pg->stop = 1;
+	pthread_cond_broadcast(&pg->cond);
+	pthread_mutex_unlock(&pg->lock);
+	pthread_join(pg->sender, NULL);
+	pg->threaded = 0;
+}
+
+/* Waits until no batch is being committed. Returns 0, or -1 with err when
+ * one failed (the sink is broken from then on). */
+static int wait_sender(struct fp_pg *pg, struct fp_error *err)
+{
+	int failed = 0;
+
+	if (pg->threaded) {
+		pthread_mutex_lock(&pg->lock);
+		while (pg->busy)
+			pthread_cond_wait(&pg->cond, &pg->lock);
+		failed = pg->out_failed;
+		pthread_mutex_unlock(&pg->lock);
+	}
+	if (failed)
+		pg->broken = 1;
+	if (pg->broken) {
+		if (err)
+			*err = pg->failure;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Hands the batch being filled to the sender (after the previous one is
+ * committed) and starts filling the other. Returns 0, or -1 with err when
+ * a batch failed. Without a sender thread, commits it here.
+ */
+static int hand_off(struct fp_pg *pg, struct fp_error *err)
+{
+	struct batch *b;
+
+	if (wait_sender(pg, err) < 0)
+		return -1;
+	if (!pg->fill->n_art && !pg->fill->n_rej)
+		return 0;
+	b = pg->out;
+	pg->out = pg->fill;
+	pg->fill = b;
+	clear_batch(pg->fill);
+	if (!pg->threaded) {
+		if (commit_out(pg, &pg->failure) < 0) {
+			pg->broken = 1;
+			if (err)
+				*err = pg->failure;
+			return -1;
+		}
+		return 0;
+	}
+	pthread_mutex_lock(&pg->lock);
+	pg->busy = 1;
+	pthread_cond_broadcast(&pg->cond);
+	pthread_mutex_unlock(&pg->lock);
+	return 0;
+}
+
+int fp_pg_flush(struct fp_pg *pg, struct fp_error *err)
+{
+	if (hand_off(pg, err) < 0)
+		return -1;
+	return wait_sender(pg, err);
 }
 
 static int batch_full(const struct fp_pg *pg)
 {
-	return pg->n_art + pg->n_rej >= pg->opt.batch_rows ||
-	       pg->art.len + pg->rej.len >= pg->opt.batch_bytes;
+	const struct batch *b = pg->fill;
+
+	return b->n_art + b->n_rej >= pg->opt.batch_rows ||
+	       b->art.len + b->rej.len >= pg->opt.batch_bytes;
 }
 
 int fp_pg_add(struct fp_pg *pg, const json_t *rec, struct fp_error *err)
 {
+	struct batch *b = pg->fill;
 	struct row *row;
 	size_t start;
 
@@ -1475,28 +1623,28 @@ int fp_pg_add(struct fp_pg *pg, const json_t *rec, struct fp_error *err)
 		fp_error_set(err, "db-error", "the database sink has failed");
 		return -1;
 	}
-	start = pg->art.len;
+	start = b->art.len;
 	if (article_row(pg, rec, err) < 0)
 		return strcmp(err ? err->reason : "", "out-of-memory") ? 0 : -1;
-	if (pg->n_art == pg->cap_rows) {
-		size_t cap = pg->cap_rows ? 2 * pg->cap_rows : 256;
-		struct row *rows = realloc(pg->rows, cap * sizeof(*rows));
+	if (b->n_art == b->cap_rows) {
+		size_t cap = b->cap_rows ? 2 * b->cap_rows : 256;
+		struct row *rows = realloc(b->rows, cap * sizeof(*rows));
 
 		if (!rows) {
-			pg->art.len = start;
+			b->art.len = start;
 			fp_error_set(err, "out-of-memory", "out of memory");
 			return -1;
 		}
-		pg->rows = rows;
-		pg->cap_rows = cap;
+		b->rows = rows;
+		b->cap_rows = cap;
 	}
-	row = &pg->rows[pg->n_art];
+	row = &b->rows[b->n_art];
 	snprintf(row->id, sizeof(row->id), "%s", fp_json_str(rec, "id"));
 	snprintf(row->hash, sizeof(row->hash), "%s", fp_json_str(rec, "content_hash"));
 	row->off = start;
-	row->len = pg->art.len - start;
-	pg->n_art++;
-	if (batch_full(pg) && fp_pg_flush(pg, err) < 0)
+	row->len = b->art.len - start;
+	b->n_art++;
+	if (batch_full(pg) && hand_off(pg, err) < 0)
 		return -1;
 	return 1;
 }
@@ -1509,8 +1657,8 @@ int fp_pg_add_reject(struct fp_pg *pg, const json_t *reject, struct fp_error *er
 	}
 	if (reject_row(pg, reject, err) < 0)
 		return -1;
-	pg->n_rej++;
-	return batch_full(pg) ? fp_pg_flush(pg, err) : 0;
+	pg->fill->n_rej++;
+	return batch_full(pg) ? hand_off(pg, err) : 0;
 }
 
 int fp_pg_check(const json_t *rec, struct fp_error *err)
@@ -1519,8 +1667,9 @@ int fp_pg_check(const json_t *rec, struct fp_error *err)
 	int ret;
 
 	memset(&pg, 0, sizeof(pg));
+	pg.fill = &pg.batch[0];
 	ret = article_row(&pg, rec, err);
-	buf_release(&pg.art);
+	release_batch(&pg.batch[0]);
 	buf_release(&pg.scratch);
 	if (ret == 0)
 		return 1;
@@ -1579,6 +1728,10 @@ struct fp_pg *fp_pg_open(const struct fp_pg_options *opt, int migrate_only, stru
 		return NULL;
 	}
 	pg->opt = *opt;
+	pthread_mutex_init(&pg->lock, NULL);
+	pthread_cond_init(&pg->cond, NULL);
+	pg->fill = &pg->batch[0];
+	pg->out = &pg->batch[1];
 	if (!pg->opt.conninfo)
 		pg->opt.conninfo = "";
 	if (!pg->opt.schema || !*pg->opt.schema)
@@ -1623,6 +1776,8 @@ struct fp_pg *fp_pg_open(const struct fp_pg_options *opt, int migrate_only, stru
 		goto fail;
 	if (!migrate_only && (start_run(pg, err) < 0 || prepare_session(pg, err) < 0))
 		goto fail;
+	if (!migrate_only)
+		start_sender(pg);
 	return pg;
 fail:
 	fp_pg_free(pg);
@@ -1636,6 +1791,9 @@ int fp_pg_finish(struct fp_pg *pg, const char *status, struct fp_error *err)
 	PGresult *res;
 	int ret = 0;
 
+	/* The batch in flight commits (or, interrupted, rolls back) first. */
+	wait_sender(pg, NULL);
+	stop_sender(pg);
 	if (!pg->run_id)
 		return 0;
 	if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
@@ -1670,13 +1828,14 @@ void fp_pg_free(struct fp_pg *pg)
 {
 	if (!pg)
 		return;
+	stop_sender(pg);
 	disconnect(pg);
 	free(pg->password);
 	free(pg->schema_ident);
-	buf_release(&pg->art);
-	buf_release(&pg->rej);
+	release_batch(&pg->batch[0]);
+	release_batch(&pg->batch[1]);
 	buf_release(&pg->scratch);
-	buf_release(&pg->send);
-	free(pg->rows);
+	pthread_mutex_destroy(&pg->lock);
+	pthread_cond_destroy(&pg->cond);
 	free(pg);
 }

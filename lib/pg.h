@@ -68,15 +68,18 @@ void fp_pg_options_init(struct fp_pg_options *opt);
 struct fp_pg *fp_pg_open(const struct fp_pg_options *opt, int migrate_only, struct fp_error *err);
 
 /*
- * Checks a canonical article and adds it to the current batch; commits the
- * batch when it is full. `rec` is borrowed. Returns:
+ * Checks a canonical article and adds it to the current batch; when the
+ * batch is full, hands it to the sink's sender thread, which commits it
+ * while the caller fills the next one (one batch in flight at most: the
+ * hand-off waits for the previous commit). `rec` is borrowed. Returns:
  *   1  added;
  *   0  the article cannot be stored: err has reason "article-invalid"
  *      (a member missing or of the wrong type, NUL or invalid UTF-8) and the
  *      member in its text; the caller makes a reject of it and passes the
  *      reject to fp_pg_add_reject();
- *  -1  the batch could not be committed ("db-unavailable", "db-error",
- *      "interrupted"); the sink is unusable except for fp_pg_finish().
+ *  -1  a batch could not be committed ("db-unavailable", "db-error",
+ *      "interrupted"): the one handed off before, whose failure shows
+ *      here; the sink is unusable except for fp_pg_finish().
  */
 int fp_pg_add(struct fp_pg *pg, const json_t *rec, struct fp_error *err);
 
@@ -94,12 +97,14 @@ int fp_pg_add_reject(struct fp_pg *pg, const json_t *reject, struct fp_error *er
  */
 int fp_pg_check(const json_t *rec, struct fp_error *err);
 
-/* Commits the current batch, if any. Returns 0 or -1 as fp_pg_add(). */
+/* Commits the current batch, if any, and waits until every batch handed
+ * off is committed. Returns 0 or -1 as fp_pg_add(). */
 int fp_pg_flush(struct fp_pg *pg, struct fp_error *err);
 
 /*
  * Ends the load run: marks the load_runs row with `status` ("ok", "failed",
- * "interrupted") and the finish time. Does not flush. Returns 0, or -1 when
+ * "interrupted") and the finish time, after the batch in flight (if any)
+ * committed or, interrupted, rolled back. Does not flush. Returns 0, or -1 when
  * the row could not be updated (then it stays "running").
  */
 int fp_pg_finish(struct fp_pg *pg, const char *status, struct fp_error *err);
