@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "utf8.h"
 #include "banned.h"
 
 /* Days from 1970-01-01 to y-m-d, proleptic Gregorian (H. Hinnant's
@@ -672,17 +673,6 @@ time:
 	return parse_zone_end(sc, f);
 }
 
-/* The length of the longest prefix of `s` of at most `max` bytes that does
- * not split a UTF-8 sequence (for messages). */
-static int cut_utf8(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return (int)len;
-	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-		max--;
-	return (int)max;
-}
-
 int fp_date_parse(const char *s, size_t len, const struct fp_date_zone *tz, int64_t *out,
 		  struct fp_error *err)
 {
@@ -708,7 +698,7 @@ int fp_date_parse(const char *s, size_t len, const struct fp_date_zone *tz, int6
 	if (rc < 0 || f.month < 1 || f.month > 12 || f.day < 1 ||
 	    f.day > days_in_month(f.year, (int)f.month) || f.hour > 23 || f.min > 59 || f.sec > 60) {
 		fp_error_set(err, "date-invalid", "unparseable date '%.*s'",
-			     cut_utf8(s, len, 64), s);
+			     (int)fp_utf8_cut(s, len, 64), s);
 		return -1;
 	}
 	t = fp_date_from_civil(f.year, (int)f.month, (int)f.day, (int)f.hour, (int)f.min,

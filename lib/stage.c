@@ -148,14 +148,11 @@ void fp_stage_start(struct fp_stage *st)
 /* The raw line as a JSON string for a reject's `input`: bounded, valid UTF-8. */
 static json_t *raw_input(const struct fp_reader *r, size_t max)
 {
-	size_t len = r->len < max ? r->len : max;
+	size_t len = fp_utf8_cut(r->line, r->len, max);
 	char *clean = NULL;
 	size_t clean_len;
 	json_t *s;
 
-	/* Do not cut a UTF-8 sequence in half. */
-	while (len < r->len && len > 0 && ((unsigned char)r->line[len] & 0xC0) == 0x80)
-		len--;
 	if (fp_utf8_repair(r->line, len, &clean, &clean_len, NULL, NULL) > 0)
 		s = json_stringn(clean, clean_len);
 	else

@@ -31,17 +31,6 @@ static size_t space_before(const char *s, size_t end)
 	return space_at(s, end, start) == end - start ? end - start : 0;
 }
 
-/* The length of the longest prefix of `s` of at most `max` bytes that does
- * not split a UTF-8 sequence (for messages). */
-static int cut_utf8(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return (int)len;
-	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-		max--;
-	return (int)max;
-}
-
 static int scheme_len(const char *s, size_t len)
 {
 	size_t i;
@@ -154,6 +143,6 @@ int fp_url_normalize(const char *s, size_t len, char **out, struct fp_error *err
 	return 1;
 bad:
 	free(u);
-	fp_error_set(err, "url-invalid", "unparseable url '%.*s'", cut_utf8(s, len, 80), s);
+	fp_error_set(err, "url-invalid", "unparseable url '%.*s'", (int)fp_utf8_cut(s, len, 80), s);
 	return -1;
 }

@@ -168,3 +168,12 @@ size_t fp_utf8_count(const char *s, size_t len)
 			n++;
 	return n;
 }
+
+size_t fp_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}

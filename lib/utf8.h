@@ -29,4 +29,9 @@ size_t fp_utf8_decode(const char *s, unsigned int *cp);
 /* Number of code points in valid UTF-8 `s`. */
 size_t fp_utf8_count(const char *s, size_t len);
 
+/* The length of the longest prefix of `s` (`len` bytes) of at most `max`
+ * bytes that does not split a UTF-8 sequence: for quoting input in
+ * messages and rejects. */
+size_t fp_utf8_cut(const char *s, size_t len, size_t max);
+
 #endif
