@@ -464,6 +464,15 @@ static void partition_key(const json_t *rec, char key[11 + sizeof(NO_DATE)])
 	}
 }
 
+/* "DIR/dt=KEY/part-NNNNN.jsonl.gz", or part-RUNID-NNNNN (new). */
+static char *part_name(const struct fp_jsonl *j, const char *key, int number)
+{
+	if (j->opt.run_id)
+		return dup_printf("%s/dt=%s/part-%s-%05d.jsonl.gz", j->opt.dir, key,
+				  j->opt.run_id, number);
+	return dup_printf("%s/dt=%s/part-%05d.jsonl.gz", j->opt.dir, key, number);
+}
+
 /* The current part of partition `key`, made when missing. */
 static struct part *find_part(struct fp_jsonl *j, const char *key, struct fp_error *err)
 {
@@ -505,7 +514,7 @@ static struct part *find_part(struct fp_jsonl *j, const char *key, struct fp_err
 		return NULL;
 	}
 	free(dir);
-	if (name_part(p, dup_printf("%s/dt=%s/part-%05d.jsonl.gz", j->opt.dir, key, 0)) < 0)
+	if (name_part(p, part_name(j, key, 0)) < 0)
 		goto oom_free;
 	memmove(j->parts + lo + 1, j->parts + lo, (j->n_parts - lo) * sizeof(*j->parts));
 	j->parts[lo] = p;
@@ -532,7 +541,7 @@ static int rotate(struct fp_jsonl *j, struct part *p, struct fp_error *err)
 		return -1;
 	p->number++;
 	p->bytes = 0;
-	next = dup_printf("%s/dt=%s/part-%05d.jsonl.gz", j->opt.dir, p->key, p->number);
+	next = part_name(j, p->key, p->number);
 	free(p->final);
 	free(p->tmp);
 	p->final = p->tmp = NULL;
@@ -602,6 +611,12 @@ struct fp_jsonl *fp_jsonl_open(const struct fp_jsonl_options *opt, struct fp_err
 		fp_error_set(err, "jsonl-options", "give either an output file or a directory");
 		return NULL;
 	}
+	if (opt->run_id && (!*opt->run_id || strlen(opt->run_id) > 64 ||
+			    opt->run_id[strspn(opt->run_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						  "abcdefghijklmnopqrstuvwxyz0123456789_-")])) {
+		fp_error_set(err, "jsonl-options", "a run id is 1 to 64 of A-Z a-z 0-9 _ -");
+		return NULL;
+	}
 	if (opt->level > 9) {
 		fp_error_set(err, "jsonl-options", "compression level must be 0 to 9");
 		return NULL;
@@ -635,7 +650,10 @@ struct fp_jsonl *fp_jsonl_open(const struct fp_jsonl_options *opt, struct fp_err
 			fp_jsonl_free(j);
 			return NULL;
 		}
-		if (name_part(&j->rejects, dup_printf("%s/rejects.jsonl.gz", j->opt.dir)) < 0)
+		if (name_part(&j->rejects,
+			      j->opt.run_id ? dup_printf("%s/rejects-%s.jsonl.gz", j->opt.dir,
+							 j->opt.run_id)
+					    : dup_printf("%s/rejects.jsonl.gz", j->opt.dir)) < 0)
 			goto oom;
 	} else {
 		char *dir = dir_of(j->opt.path);

@@ -35,6 +35,10 @@ struct fp_jsonl_options {
 	int level;         /* gzip level 0-9; -1: 1 (fastest) */
 	size_t part_bytes; /* uncompressed bytes per part; 0: 256 MiB */
 	int max_open;      /* partitions filling a 1 MiB block at once; 0: 16 */
+	const char *run_id; /* with dir: name the files part-RUNID-NNNNN.jsonl.gz
+			       and rejects-RUNID.jsonl.gz, so that a run adds
+			       files instead of replacing an earlier run's
+			       (borrowed; [A-Za-z0-9_-], at most 64); NULL: none */
 };
 
 struct fp_jsonl_counts {

@@ -26,6 +26,7 @@ enum {
 	OPT_PART_SIZE,
 	OPT_PG,
 	OPT_RETRIES,
+	OPT_RUN_ID,
 	OPT_SCHEMA,
 };
 
@@ -40,6 +41,7 @@ static const struct option options[] = {
 	{ "part-size", required_argument, NULL, OPT_PART_SIZE },
 	{ "pg", required_argument, NULL, OPT_PG },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "run-id", required_argument, NULL, OPT_RUN_ID },
 	{ "schema", required_argument, NULL, OPT_SCHEMA },
 	{ NULL, 0, NULL, 0 },
 };
@@ -62,6 +64,8 @@ static void usage(FILE *out)
 	      "                           PGHOST, PGDATABASE... and ~/.pgpass\n"
 	      "      --retries N          reconnect N times with backoff when the\n"
 	      "                           connection is lost (default 8), then exit 4\n"
+	      "      --run-id ID          with --out-dir: part-ID-NNNNN.jsonl.gz and\n"
+	      "                           rejects-ID.jsonl.gz, added beside earlier runs' files\n"
 	      "      --schema NAME        tables in schema NAME (default public)\n"
 	      FP_CLI_COMMON_HELP,
 	      out);
@@ -223,6 +227,7 @@ static int stage_option(struct load *ld, int opt, const char *arg)
 	case OPT_OUT: ld->jo.path = arg; return 0;
 	case OPT_OUT_DIR: ld->jo.dir = arg; return 0;
 	case OPT_PG: ld->dsn = arg; return 0;
+	case OPT_RUN_ID: ld->jo.run_id = arg; return 0;
 	case OPT_SCHEMA: ld->pgo.schema = arg; return 0;
 	default:
 		usage(stderr);

@@ -196,6 +196,56 @@ static void test_partitions(void **state)
 	free(text);
 }
 
+/* With a run id, a second run adds its files beside the first run's. */
+static void test_run_id(void **state)
+{
+	static const char *const ids[] = { "20261127T040000Z", "20261127T040001Z" };
+	struct fp_jsonl_options opt;
+	struct fp_jsonl *j;
+	struct fp_error err;
+	char path[256], *text;
+	json_t *a = article("1", "2021-03-01T00:00:00Z");
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/runs", dir);
+	for (int r = 0; r < 2; r++) {
+		fp_error_init(&err);
+		fp_jsonl_options_init(&opt);
+		opt.dir = path;
+		opt.run_id = ids[r];
+		j = fp_jsonl_open(&opt, &err);
+		assert_non_null(j);
+		assert_int_equal(fp_jsonl_put(j, a, NULL, 0, &err), 0);
+		assert_int_equal(fp_jsonl_close(j, &err), 0);
+		fp_jsonl_free(j);
+	}
+	json_decref(a);
+	for (int r = 0; r < 2; r++) {
+		char file[320];
+
+		snprintf(file, sizeof(file), "%s/dt=2021-03-01/part-%s-00000.jsonl.gz", path, ids[r]);
+		text = slurp_gz(file);
+		assert_non_null(text);
+		assert_non_null(strstr(text, "{\"id\":\"1\","));
+		free(text);
+		snprintf(file, sizeof(file), "%s/rejects-%s.jsonl.gz", path, ids[r]);
+		text = slurp_gz(file);
+		assert_non_null(text);
+		free(text);
+	}
+	snprintf(path, sizeof(path), "%s/runs/dt=2021-03-01", dir);
+	assert_int_equal(count_entries(path), 2);
+	snprintf(path, sizeof(path), "%s/runs", dir);
+	assert_int_equal(count_entries(path), 3); /* dt=, two rejects files */
+	/* Names only from A-Z a-z 0-9 _ -. */
+	fp_error_init(&err);
+	fp_jsonl_options_init(&opt);
+	opt.dir = path;
+	opt.run_id = "../x";
+	assert_null(fp_jsonl_open(&opt, &err));
+	assert_string_equal(err.reason, "jsonl-options");
+}
+
 static void test_options(void **state)
 {
 	struct fp_jsonl_options opt;
@@ -221,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_single_file),
 		cmocka_unit_test(test_abandon),
 		cmocka_unit_test(test_partitions),
+		cmocka_unit_test(test_run_id),
 		cmocka_unit_test(test_options),
 	};
 
