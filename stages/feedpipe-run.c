@@ -1,11 +1,15 @@
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "pg.h"
+#include "pgstate.h"
 #include "pipeline.h"
 #include "state.h"
 #include "walk.h"
@@ -23,8 +27,12 @@ static void usage(FILE *f)
 	      "      --clean-opt ARG    pass ARG to feedpipe-clean (repeatable)\n"
 	      "      --default-tz TZ    zone of dates that have none (normalize)\n"
 	      "      --extract-opt ARG  pass ARG to feedpipe-extract (repeatable)\n"
-	      "      --full             with --state: process every file, then record them\n"
+	      "      --full             with --incremental: process every file, then record them\n"
 	      "      --glob PATTERN     file names to take from directories (extract)\n"
+	      "      --incremental      process only the files of the one INPUT directory that\n"
+	      "                         changed since the last successful run; the state is kept\n"
+	      "                         in the database (--pg) or in DIR/_feedpipe_state.jsonl\n"
+	      "                         (--out-dir DIR), and the parts of a run get new names\n"
 	      "  -j, --jobs N           run N extract|clean|normalize chains into one loader\n"
 	      "      --load-opt ARG     pass ARG to feedpipe-load (repeatable)\n"
 	      "      --lock FILE        exit 5 at once if another run holds FILE\n"
@@ -36,8 +44,7 @@ static void usage(FILE *f)
 	      "      --rules FILE       add or override cleaning rules (clean)\n"
 	      "      --schema NAME      database schema (load)\n"
 	      "      --shard K/N        take only shard K of N of the files (extract)\n"
-	      "      --state FILE       incremental: process only the files of the INPUT directory\n"
-	      "                         that changed since the last successful run (--pg only)\n"
+	      "      --state FILE       --incremental, with the state in FILE\n"
 	      FP_CLI_COMMON_HELP
 	      "--max-line and --max-rejects apply to each stage; --stats merges every stage's.\n"
 	      "Progress is shown on a terminal, or with -v.\n"
@@ -48,7 +55,7 @@ static void usage(FILE *f)
 
 enum { O_BATCH = FP_OPT_FIRST_STAGE_OPTION, O_CLEAN_OPT, O_DEFAULT_TZ, O_EXTRACT_OPT, O_GLOB,
        O_LOAD_OPT, O_LOCK, O_NORMALIZE_OPT, O_OUT, O_OUT_DIR, O_PG, O_ROOT, O_RULES, O_SCHEMA,
-       O_SHARD, O_FULL, O_STATE };
+       O_SHARD, O_FULL, O_INCREMENTAL, O_STATE };
 
 /* Where each pass-through option goes, and under which name. */
 static const struct { int opt; enum fp_stage_id stage; const char *name; } passed[] = {
@@ -104,21 +111,94 @@ static void show_progress(const struct fp_progress *p, void *ctx)
 		tty && !p->final ? "" : "\n");
 }
 
+/* An incremental run: where its state lives, and its plan. */
+struct incremental {
+	int on;                       /* --incremental or --state */
+	int full;
+	const char *file;             /* the state file, or NULL: the database */
+	char file_buf[PATH_MAX];
+	char root[PATH_MAX];          /* realpath(INPUT): the database rows' root */
+	struct fp_pgstate_options db; /* --pg and --schema of the run */
+	struct fp_state_plan plan;
+};
+
 /*
- * --state: plans which files of the one INPUT directory to process and
- * points extract at that list. Returns 0 or -1 with err.
+ * Checks the options of an incremental run and decides where its state
+ * lives: FILE of --state; else the database of --pg; else the one --out-dir.
+ * Returns 0, or -1 after a message (usage).
  */
-static int plan_incremental(struct fp_pipeline *pl, struct fp_state_plan *plan, const char *state,
-			    int full, const char *const *globs, struct fp_error *err)
+static int check_incremental(struct fp_cli *cli, struct incremental *inc, char *const *inputs,
+			     size_t ninputs, int outs, const char *out_dir, int out_dirs)
+{
+	struct stat sb;
+
+	if (ninputs != 1 || stat(inputs[0], &sb) < 0 || !S_ISDIR(sb.st_mode) ||
+	    !realpath(inputs[0], inc->root)) {
+		fp_cli_msg(cli, "--incremental and --state take one INPUT directory");
+		return -1;
+	}
+	if (outs) {
+		fp_cli_msg(cli, "--incremental cannot write --out FILE (a run would replace it with "
+				"the changed files' articles): use --out-dir");
+		return -1;
+	}
+	if (inc->file || inc->db.conninfo)
+		return 0;
+	if (out_dirs != 1 || (size_t)snprintf(inc->file_buf, sizeof(inc->file_buf),
+					      "%s/_feedpipe_state.jsonl", out_dir) >=
+				     sizeof(inc->file_buf)) {
+		fp_cli_msg(cli, "--incremental keeps its state in the database of --pg or in the "
+				"one --out-dir: give --state FILE");
+		return -1;
+	}
+	inc->file = inc->file_buf;
+	return 0;
+}
+
+/*
+ * The name of an incremental run's part files: its UTC start time, made
+ * unique among the runs that wrote to the --out-dir directories (each wrote
+ * its DIR/rejects-ID.jsonl.gz) by waiting for the next second.
+ */
+static void make_run_id(char *buf, size_t size, const char *const *dirs)
+{
+	for (int tries = 0;; tries++) {
+		time_t t = time(NULL);
+		struct tm tm;
+		int taken = 0;
+
+		strftime(buf, size, "%Y%m%dT%H%M%SZ", gmtime_r(&t, &tm));
+		for (size_t i = 0; dirs[i]; i++) {
+			char path[PATH_MAX];
+			snprintf(path, sizeof(path), "%s/rejects-%s.jsonl.gz", dirs[i], buf);
+			taken |= access(path, F_OK) == 0;
+		}
+		if (!taken || tries == 3)
+			return;
+		sleep(1);
+	}
+}
+
+/*
+ * Reads the state, plans which files of the one INPUT directory to process
+ * and points extract at that list. Returns 0, or -1 with err.
+ */
+static int plan_incremental(struct fp_pipeline *pl, struct incremental *inc,
+			    const char *const *globs, struct fp_error *err)
 {
 	static char stdin_arg[] = "-";
 	static char *dash[] = { stdin_arg, NULL };
 	struct fp_walk walk = { .globs = globs[0] ? globs : NULL };
+	struct fp_state_plan *plan = &inc->plan;
 	const char *tmp = getenv("TMPDIR"), *root = pl->inputs[0];
+	json_t *state;
 
 	if (pl->shard)
 		fp_walk_parse_shard(&walk, pl->shard);
-	if (fp_state_plan(plan, root, &walk, state, full, tmp && *tmp ? tmp : "/tmp", err) < 0)
+	if ((inc->file ? fp_state_read(inc->file, &state, err)
+		       : fp_pgstate_read(&inc->db, &state, err)) < 0)
+		return -1;
+	if (fp_state_plan(plan, root, &walk, state, inc->full, tmp && *tmp ? tmp : "/tmp", err) < 0)
 		return -1;
 	if (plan->changed == 0)
 		return 0;
@@ -133,6 +213,35 @@ static int plan_incremental(struct fp_pipeline *pl, struct fp_state_plan *plan, 
 	return 0;
 }
 
+/*
+ * Records the state after a successful run (the loader's `load_run`, 0 when
+ * none started), when it changed. Returns 0, or -1 with err.
+ */
+static int record_incremental(struct incremental *inc, const char *root, long long load_run,
+			      struct fp_error *err)
+{
+	if (!fp_state_plan_dirty(&inc->plan))
+		return 0;
+	if (inc->file)
+		return fp_state_write(inc->file, root, inc->plan.next, err);
+	return fp_pgstate_write(&inc->db, inc->plan.upsert, inc->plan.gone, load_run, err);
+}
+
+/* The exit code and message for a failure of the incremental state. */
+static int incremental_failed(struct fp_cli *cli, const struct incremental *inc,
+			      const struct fp_error *err)
+{
+	char desc[256];
+
+	if (inc->file || !strcmp(err->reason, "out-of-memory")) {
+		fp_cli_msg(cli, "%s%s%s", err->source, err->source[0] ? ": " : "", err->text);
+		return FP_EXIT_IO;
+	}
+	fp_cli_msg(cli, "state in %s: %s", fp_pg_describe(inc->db.conninfo, desc, sizeof(desc)),
+		   err->text);
+	return FP_EXIT_DB;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -142,6 +251,7 @@ int main(int argc, char **argv)
 		{ "extract-opt", required_argument, NULL, O_EXTRACT_OPT },
 		{ "full", no_argument, NULL, O_FULL },
 		{ "glob", required_argument, NULL, O_GLOB },
+		{ "incremental", no_argument, NULL, O_INCREMENTAL },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "load-opt", required_argument, NULL, O_LOAD_OPT },
 		{ "lock", required_argument, NULL, O_LOCK },
@@ -159,14 +269,13 @@ int main(int argc, char **argv)
 	};
 	struct fp_cli cli;
 	struct fp_pipeline pl;
-	struct fp_state_plan plan = { 0 };
+	struct incremental inc = { 0 };
 	struct fp_error err;
-	const char *lock = NULL, *state = NULL, *globs[17] = { NULL };
-	char msg[256];
-	int opt, sinks = 0, jsonl_sinks = 0, full = 0, rc, ret = FP_EXIT_USAGE, all_rejects = 1, failed = 0;
+	const char *lock = NULL, *globs[17] = { NULL }, *out_dirs[17] = { NULL };
+	char msg[256], run_id[32];
+	int opt, sinks = 0, outs = 0, rc, ret = FP_EXIT_USAGE, all_rejects = 1, failed = 0;
 	long jobs = 1, shard_k, shard_n = 1;
-	size_t nglobs = 0;
-	struct stat sb;
+	size_t nglobs = 0, nout_dirs = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct display display = { .tty = isatty(STDERR_FILENO) };
 
@@ -186,18 +295,23 @@ int main(int argc, char **argv)
 			    (optarg && fp_pipeline_add_arg(&pl, passed[i].stage, optarg, &err)))
 				goto nomem;
 			sinks += opt == O_PG || opt == O_OUT || opt == O_OUT_DIR;
-			jsonl_sinks += opt == O_OUT || opt == O_OUT_DIR;
+			outs += opt == O_OUT;
 			if (opt == O_GLOB && nglobs < 16)
 				globs[nglobs++] = optarg;
+			if (opt == O_OUT_DIR && nout_dirs < 16)
+				out_dirs[nout_dirs++] = optarg;
+			inc.db.conninfo = opt == O_PG ? optarg : inc.db.conninfo;
+			inc.db.schema = opt == O_SCHEMA ? optarg : inc.db.schema;
 		} else if (opt == 'j') {
 			if (fp_cli_parse_long(optarg, &jobs) < 0 || jobs < 1 || jobs > 256) {
 				fp_cli_msg(&cli, "invalid --jobs '%s': expected 1 to 256", optarg);
 				goto out;
 			}
-		} else if (opt == O_FULL || opt == O_LOCK || opt == O_STATE) {
-			full |= opt == O_FULL;
+		} else if (opt == O_FULL || opt == O_INCREMENTAL || opt == O_LOCK || opt == O_STATE) {
+			inc.full |= opt == O_FULL;
+			inc.on |= opt == O_INCREMENTAL || opt == O_STATE;
 			lock = opt == O_LOCK ? optarg : lock;
-			state = opt == O_STATE ? optarg : state;
+			inc.file = opt == O_STATE ? optarg : inc.file;
 		} else if (opt == O_SHARD) {
 			if (sscanf(optarg, "%ld/%ld%n", &shard_k, &shard_n, &(int){ 0 }) != 2 ||
 			    shard_n < 1 || shard_k < 0 || shard_k >= shard_n) {
@@ -228,10 +342,10 @@ int main(int argc, char **argv)
 	pl.jobs = (int)jobs;
 	pl.inputs = argv + optind;
 	pl.ninputs = (size_t)(argc - optind);
-	if (state && (pl.ninputs != 1 || stat(pl.inputs[0], &sb) < 0 || !S_ISDIR(sb.st_mode) || jsonl_sinks)) {
-		fp_cli_msg(&cli, "--state takes one INPUT directory and --pg only (a JSONL sink rewrites its files)");
+	if (inc.on && check_incremental(&cli, &inc, pl.inputs, pl.ninputs, outs,
+					out_dirs[nout_dirs ? nout_dirs - 1 : 0], (int)nout_dirs) < 0)
 		goto out;
-	}
+	inc.db.root = inc.root;
 	if (fp_pipeline_find_stages(&pl, &err) < 0) {
 		fp_cli_msg(&cli, "%s", err.text);
 		goto out;
@@ -249,18 +363,26 @@ int main(int argc, char **argv)
 			pl.files_total = (pl.files_total + shard_n - 1) / shard_n;
 	}
 	ret = FP_EXIT_IO;
-	if (state && plan_incremental(&pl, &plan, state, full, globs, &err) < 0)
-		goto fail;
-	if (state && plan.changed == 0) {
+	if (inc.on && plan_incremental(&pl, &inc, globs, &err) < 0) {
+		ret = incremental_failed(&cli, &inc, &err);
+		goto out;
+	}
+	/* The parts of an incremental run are added beside the earlier runs'. */
+	if (inc.on && nout_dirs && inc.plan.changed) {
+		make_run_id(run_id, sizeof(run_id), out_dirs);
+		if (fp_pipeline_add_arg(&pl, FP_STAGE_LOAD, "--run-id", &err) < 0 ||
+		    fp_pipeline_add_arg(&pl, FP_STAGE_LOAD, run_id, &err) < 0)
+			goto nomem;
+	}
+	if (inc.on && inc.plan.changed == 0) {
 		/* Nothing to load: no stage starts, nothing is written but new mtimes. */
 		if (cli.verbosity > 1)
-			fp_cli_msg(&cli, "%ld files, none changed", plan.files);
+			fp_cli_msg(&cli, "%ld files, none changed", inc.plan.files);
 		pl.stats = json_pack("{s:s, s:i, s:i, s:i}", "program", "feedpipe", "files", 0,
 				     "records_out", 0, "rejects", 0);
-		ret = (plan.touched || plan.files != plan.recorded) &&
-				      fp_state_commit(&plan, argv[optind], &err) < 0
-			      ? FP_EXIT_IO
-			      : FP_EXIT_OK;
+		ret = FP_EXIT_OK;
+		if (record_incremental(&inc, argv[optind], 0, &err) < 0)
+			ret = incremental_failed(&cli, &inc, &err);
 	} else {
 		signal(SIGPIPE, SIG_IGN);
 		sigaction(SIGINT, &sa, NULL);
@@ -278,24 +400,29 @@ int main(int argc, char **argv)
 				}
 		ret = pl.signal ? 128 + pl.signal : rc < 0 ? 3 : rc > 0 ? (all_rejects && failed ? 1 : 6) : 0;
 		/* The state advances only when everything was committed. */
-		if (ret == 0 && state && fp_state_commit(&plan, argv[optind], &err) < 0)
-			ret = FP_EXIT_IO, fp_cli_msg(&cli, "%s: %s", err.source, err.text);
+		if (ret == 0 && inc.on &&
+		    record_incremental(&inc, argv[optind],
+				       json_integer_value(json_object_get(
+					       json_object_get(json_object_get(pl.stats, "stages"),
+							       "load"),
+					       "load_run")),
+				       &err) < 0)
+			ret = incremental_failed(&cli, &inc, &err);
 	}
-	if (state && pl.stats)
-		json_object_set_new(pl.stats, "state", json_pack("{s:I, s:I, s:I}", "files",
-			(json_int_t)plan.files, "changed", (json_int_t)plan.changed, "touched",
-			(json_int_t)plan.touched));
+	if (inc.on && pl.stats)
+		json_object_set_new(pl.stats, "state", json_pack("{s:I, s:I, s:I, s:I, s:s}", "files",
+			(json_int_t)inc.plan.files, "changed", (json_int_t)inc.plan.changed, "touched",
+			(json_int_t)inc.plan.touched, "gone", (json_int_t)json_array_size(inc.plan.gone),
+			"in", inc.file ? inc.file : "database"));
 	if (cli.stats_path && pl.stats && json_dump_file(pl.stats, cli.stats_path, JSON_INDENT(2)) < 0)
 		fp_cli_msg(&cli, "%s: cannot write stats", cli.stats_path), ret = ret ? ret : FP_EXIT_IO;
 	goto out;
 nomem:
 	fp_error_set(&err, "out-of-memory", "out of memory");
 	ret = FP_EXIT_IO;
-fail:
-	if (ret != FP_EXIT_OK)
-		fp_cli_msg(&cli, "%s%s%s", err.source, err.source[0] ? ": " : "", err.text);
+	fp_cli_msg(&cli, "%s%s%s", err.source, err.source[0] ? ": " : "", err.text);
 out:
-	fp_state_plan_release(&plan);
+	fp_state_plan_release(&inc.plan);
 	fp_pipeline_release(&pl);
 	return ret;
 }

@@ -59,11 +59,13 @@ static void plan(long files, long changed, long touched, const char *list, int c
 	struct fp_walk walk = { 0 };
 	struct fp_error err;
 	char buf[512] = "", expect[512];
+	json_t *state;
 	size_t n;
 	FILE *f;
 
 	fp_error_init(&err);
-	assert_int_equal(fp_state_plan(&p, root, &walk, state_path, full, dir, &err), 0);
+	assert_int_equal(fp_state_read(state_path, &state, &err), 0);
+	assert_int_equal(fp_state_plan(&p, root, &walk, state, full, dir, &err), 0);
 	assert_int_equal(p.files, files);
 	assert_int_equal(p.changed, changed);
 	assert_int_equal(p.touched, touched);
@@ -82,8 +84,11 @@ static void plan(long files, long changed, long touched, const char *list, int c
 		snprintf(expect + len, sizeof(expect) - len, "%s/%.*s|", root, (int)(bar - l), l);
 	}
 	assert_string_equal(buf, expect);
+	/* Something to record exactly when a file is new, changed, touched or gone. */
+	assert_int_equal(fp_state_plan_dirty(&p),
+			 changed + touched > 0 || json_array_size(p.gone) > 0);
 	if (commit)
-		assert_int_equal(fp_state_commit(&p, root, &err), 0);
+		assert_int_equal(fp_state_write(state_path, root, p.next, &err), 0);
 	fp_state_plan_release(&p);
 }
 
@@ -115,11 +120,67 @@ static void test_plan(void **state)
 	plan(3, 1, 0, "a.md|", 0, 0);
 }
 
+/* What a database state needs: the rows to write, the rows to delete, the
+ * load_run of a touched file kept; files of another shard are kept. */
+static void test_diff(void **state)
+{
+	struct fp_state_plan p;
+	struct fp_walk all = { 0 }, shard = { 0 };
+	struct fp_error err;
+	json_t *old = json_object();
+	char path[256];
+
+	(void)state;
+	fp_error_init(&err);
+	snprintf(root, sizeof(root), "%s/other", dir); /* a tree of its own */
+	assert_int_equal(mkdir(root, 0755), 0);
+	write_post("d.md", "d", 1600000000);
+	write_post("e.md", "e", 1600000000);
+	assert_int_equal(fp_state_plan(&p, root, &all, NULL, 0, dir, &err), 0);
+	assert_int_equal(json_object_size(p.upsert), 2);
+	assert_null(json_object_get(json_object_get(p.upsert, "d.md"), "load_run"));
+	/* As read from the database, with the run that loaded them. */
+	json_object_update(old, p.next);
+	json_object_set_new(json_object_get(old, "d.md"), "load_run", json_integer(7));
+	json_object_set_new(json_object_get(old, "e.md"), "load_run", json_integer(7));
+	json_object_set_new(old, "gone.md", json_pack("{s:s, s:i, s:i, s:s}", "path", "gone.md",
+						      "bytes", 1, "mtime_ns", 1, "sha256", "00"));
+	fp_state_plan_release(&p);
+	write_post("d.md", "d", 1600000100); /* touched */
+	json_incref(old);
+	assert_int_equal(fp_state_plan(&p, root, &all, old, 0, dir, &err), 0);
+	assert_int_equal(p.touched, 1);
+	assert_int_equal(json_object_size(p.upsert), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(p.upsert, "d.md"),
+							    "load_run")),
+			 7);
+	assert_int_equal(json_array_size(p.gone), 1);
+	assert_string_equal(json_string_value(json_array_get(p.gone, 0)), "gone.md");
+	assert_null(json_object_get(p.next, "gone.md"));
+	fp_state_plan_release(&p);
+	/* A shard that does not hold e.md keeps its entry: it still exists. */
+	assert_int_equal(fp_walk_parse_shard(&shard, "0/2"), 0);
+	snprintf(path, sizeof(path), "%s", fp_walk_in_shard(&shard, "e.md") ? "1/2" : "0/2");
+	assert_int_equal(fp_walk_parse_shard(&shard, path), 0);
+	assert_false(fp_walk_in_shard(&shard, "e.md"));
+	assert_int_equal(fp_state_plan(&p, root, &shard, old, 0, dir, &err), 0);
+	assert_non_null(json_object_get(p.next, "e.md"));
+	assert_null(json_object_get(p.upsert, "e.md"));
+	assert_int_equal(json_array_size(p.gone), 1);
+	fp_state_plan_release(&p);
+	snprintf(path, sizeof(path), "%s/d.md", root);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/e.md", root);
+	unlink(path);
+	snprintf(root, sizeof(root), "%s/posts", dir);
+}
+
 static void test_bad_state(void **state)
 {
 	struct fp_state_plan p;
 	struct fp_walk walk = { 0 };
 	struct fp_error err;
+	json_t *old;
 	FILE *f = fopen(state_path, "w");
 
 	(void)state;
@@ -127,9 +188,13 @@ static void test_bad_state(void **state)
 	fputs("not a state\n", f);
 	fclose(f);
 	fp_error_init(&err);
-	assert_int_equal(fp_state_plan(&p, root, &walk, state_path, 0, dir, &err), -1);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(fp_state_read(state_path, &old, &err), -1);
+	assert_null(old);
 	assert_string_equal(err.reason, "state-invalid");
 	fp_state_plan_release(&p);
+	(void)walk;
+	unlink(state_path);
 	fp_state_plan_release(NULL);
 }
 
@@ -137,6 +202,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_bad_state),
 	};
 
