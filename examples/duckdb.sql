@@ -26,8 +26,20 @@ SELECT published_at, site, title, editor
  WHERE dt = DATE '2021-12-20'
  ORDER BY published_at DESC, id;
 
--- The rejects of the run, by stage and reason.
+-- The rejects, by stage and reason (rejects.jsonl.gz, or rejects-RUNID.jsonl.gz
+-- per run of an incremental tree).
 SELECT reject.stage, reject.reason, count(*) AS rejects
-  FROM read_json_auto('articles/rejects.jsonl.gz', format = 'newline_delimited')
+  FROM read_json_auto('articles/rejects*.jsonl.gz', format = 'newline_delimited')
  GROUP BY ALL
  ORDER BY rejects DESC;
+
+-- A tree written by `feedpipe run --incremental --out-dir articles` grows by
+-- parts of their own per run (part-RUNID-NNNNN.jsonl.gz), so a post changed
+-- after its first load is there once per run that loaded it: keep, per id,
+-- the version with the latest source.mtime (ties broken as the loader does).
+CREATE OR REPLACE VIEW latest_articles AS
+SELECT *
+  FROM articles
+QUALIFY row_number() OVER (PARTITION BY id
+                           ORDER BY source.mtime DESC, source.path DESC, content_hash DESC) = 1;
+SELECT count(*) AS articles FROM latest_articles;

@@ -78,5 +78,5 @@ r() { jq -c "$1" "$T/result.json"; }
 r '.seed' > "$T/seed"
 echo '[{"published_at":"2021-12-20T05:08:08Z","site":"新浪财经","editor":"蒋晓桐","title":"王毅谈2022年中国外交六大任务：营造更稳定有利的外部环境","dt":"2021-12-20"}]' > "$T/expect"
 diff -u "$T/expect" "$T/seed" || fail "the seed article as DuckDB reads it"
-r '.example | length == 4 and .[1] > 0 and .[2] >= 2' | grep -qx true || fail "examples/duckdb.sql: $(r .example)"
+r '.example | length == 6 and .[1] > 0 and .[2] >= 2 and .[5] == 1' | grep -qx true || fail "examples/duckdb.sql: $(r .example)"
 echo "ok: DuckDB read $rows rows, dt=$day holds $on_day, $undated undated, seed article exact"
