@@ -11,7 +11,8 @@
  * The PostgreSQL sink of feedpipe-load: canonical articles and rejects are
  * collected into batches, sent with COPY into session-local staging tables,
  * and upserted in one transaction per batch (README.md, "feedpipe-load" and
- * "SQL schema"). The only module that talks to libpq.
+ * "SQL schema"). The loader's libpq module (lib/pgstate.c, the driver's
+ * incremental state, is the only other one).
  *
  * A batch is committed whole or not at all. When the connection is lost or
  * the server restarts, the sink reconnects with exponential backoff and
