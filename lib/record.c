@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "record.h"
 #include "utf8.h"
 #include "banned.h"
@@ -165,7 +166,10 @@ int fp_reader_next(struct fp_reader *r, json_t **rec, struct fp_error *err)
 			     r->max_line);
 		return -1;
 	}
-	*rec = json_loadb(r->line, r->len, JSON_REJECT_DUPLICATES, &jerr);
+	/* jansson only when the fast parser is not sure: it has the error text */
+	*rec = fp_json_parse(r->line, r->len);
+	if (!*rec)
+		*rec = json_loadb(r->line, r->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!*rec) {
 		fp_error_set(err, "ndjson-invalid", "not a JSON record: %s", jerr.text);
 		if (err)
@@ -202,7 +206,7 @@ static int write_chunk(const char *buf, size_t size, void *data)
 int fp_writer_put(struct fp_writer *w, const json_t *rec, struct fp_error *err)
 {
 	if (w->io_error ||
-	    json_dump_callback(rec, write_chunk, w, JSON_COMPACT | JSON_ENCODE_ANY) < 0 ||
+	    fp_json_dump(rec, write_chunk, w) < 0 ||
 	    putc('\n', w->out) == EOF) {
 		if (!w->io_error)
 			w->io_error = errno ? errno : EIO;
