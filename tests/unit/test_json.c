@@ -344,7 +344,7 @@ static void test_dump_strings(void **state)
 	json_decref(v);
 	/* an invalid key: jansson goes on after it */
 	v = json_object();
-	json_object_setn_nocheck(v, "k\xFF", 2, json_integer(1));
+	json_object_setn_new_nocheck(v, "k\xFF", 2, json_integer(1));
 	json_object_set_new(v, "next", json_true());
 	same_dump(v, "invalid key");
 	json_decref(v);
