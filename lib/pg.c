@@ -1839,3 +1839,138 @@ void fp_pg_free(struct fp_pg *pg)
 	pthread_cond_destroy(&pg->cond);
 	free(pg);
 }
+
+/* ---- the driver's incremental state (source_files) ------------------------ */
+
+/* A connection to the schema, migrated as a loader would, no load run. */
+static struct fp_pg *open_for_state(const struct fp_pgstate_options *opt, struct fp_error *err)
+{
+	struct fp_pg_options po;
+
+	fp_pg_options_init(&po);
+	po.conninfo = opt->conninfo ? opt->conninfo : "";
+	po.schema = opt->schema;
+	return fp_pg_open(&po, 1, err);
+}
+
+int fp_pgstate_read(const struct fp_pgstate_options *opt, json_t **state, struct fp_error *err)
+{
+	struct fp_pg *pg;
+	PGresult *res = NULL;
+	const char *params[1] = { opt->root };
+	int ret = -1;
+
+	*state = NULL;
+	/* The table may not exist yet: migrate exactly as a loader would. */
+	if (!(pg = open_for_state(opt, err)))
+		return -1;
+	res = PQexecParams(pg->conn,
+			   "SELECT path, bytes, mtime_ns, sha256, load_run FROM source_files"
+			   " WHERE root = $1",
+			   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		set_pg_error(pg, err, "db-error", "cannot read source_files", res);
+		goto out;
+	}
+	if (!(*state = json_object())) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *rel = PQgetvalue(res, i, 0);
+		json_t *e = json_pack("{s:s, s:I, s:I, s:s}", "path", rel, "bytes",
+				      (json_int_t)strtoll(PQgetvalue(res, i, 1), NULL, 10),
+				      "mtime_ns",
+				      (json_int_t)strtoll(PQgetvalue(res, i, 2), NULL, 10),
+				      "sha256", PQgetvalue(res, i, 3));
+		if (e && !PQgetisnull(res, i, 4))
+			json_object_set_new(e, "load_run",
+					    json_integer(strtoll(PQgetvalue(res, i, 4), NULL, 10)));
+		if (!e || json_object_set_new(*state, rel, e) < 0) {
+			fp_error_set(err, "out-of-memory", "out of memory");
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	if (ret < 0) {
+		json_decref(*state);
+		*state = NULL;
+	}
+	PQclear(res);
+	fp_pg_free(pg);
+	return ret;
+}
+
+/* Runs `sql` with text parameters; fails unless it completed. */
+static int run_state_sql(struct fp_pg *pg, const char *sql, int n, const char *const *params,
+			 const char *what, struct fp_error *err)
+{
+	PGresult *res = PQexecParams(pg->conn, sql, n, NULL, params, NULL, NULL, 0);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	if (!ok)
+		set_pg_error(pg, err, "db-error", what, res);
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+int fp_pgstate_write(const struct fp_pgstate_options *opt, const json_t *upsert,
+		     const json_t *gone, long long load_run, struct fp_error *err)
+{
+	/* Sorted by path, so that concurrent writers (shards) lock rows in one order. */
+	static const char upsert_sql[] =
+		"INSERT INTO source_files AS s (root, path, bytes, mtime_ns, sha256, load_run)"
+		" SELECT $1, r.path, r.bytes, r.mtime_ns, r.sha256, coalesce(r.load_run, $3)"
+		" FROM json_to_recordset($2::json)"
+		" AS r(path text, bytes bigint, mtime_ns bigint, sha256 text, load_run bigint)"
+		" ORDER BY r.path COLLATE \"C\""
+		" ON CONFLICT (root, path) DO UPDATE SET bytes = EXCLUDED.bytes,"
+		" mtime_ns = EXCLUDED.mtime_ns, sha256 = EXCLUDED.sha256,"
+		" load_run = EXCLUDED.load_run, recorded_at = now()";
+	static const char delete_sql[] =
+		"DELETE FROM source_files WHERE root = $1"
+		" AND path IN (SELECT json_array_elements_text($2::json))";
+	const char *key, *params[3];
+	json_t *rows = json_array(), *e;
+	char *rows_json = NULL, *gone_json = NULL, run_id[32];
+	struct fp_pg *pg = NULL;
+	int ret = -1;
+
+	if (!rows) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto out;
+	}
+	json_object_foreach((json_t *)upsert, key, e)
+		if (json_array_append(rows, e) < 0) {
+			fp_error_set(err, "out-of-memory", "out of memory");
+			goto out;
+		}
+	if (!(rows_json = json_dumps(rows, JSON_COMPACT)) ||
+	    !(gone_json = json_dumps(gone, JSON_COMPACT))) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto out;
+	}
+	snprintf(run_id, sizeof(run_id), "%lld", load_run);
+	if (!(pg = open_for_state(opt, err)))
+		goto out;
+	params[0] = opt->root;
+	params[1] = rows_json;
+	params[2] = load_run > 0 ? run_id : NULL;
+	if (run_state_sql(pg, "BEGIN", 0, NULL, "cannot write source_files", err) < 0 ||
+	    (json_array_size(rows) > 0 &&
+	     run_state_sql(pg, upsert_sql, 3, params, "cannot write source_files", err) < 0))
+		goto out;
+	params[1] = gone_json;
+	if ((json_array_size(gone) > 0 &&
+	     run_state_sql(pg, delete_sql, 2, params, "cannot write source_files", err) < 0) ||
+	    run_state_sql(pg, "COMMIT", 0, NULL, "cannot commit source_files", err) < 0)
+		goto out;
+	ret = 0;
+out:
+	fp_pg_free(pg); /* an open transaction is rolled back */
+	free(rows_json);
+	free(gone_json);
+	json_decref(rows);
+	return ret;
+}

@@ -9,7 +9,6 @@
 
 #include "cli.h"
 #include "pg.h"
-#include "pgstate.h"
 #include "pipeline.h"
 #include "state.h"
 #include "walk.h"
