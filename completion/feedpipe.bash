@@ -38,6 +38,9 @@ _feedpipe()
         --invalid-utf8)
             COMPREPLY=($(compgen -W 'repair reject' -- "$cur"))
             return ;;
+        --partition)
+            COMPREPLY=($(compgen -W 'day month year' -- "$cur"))
+            return ;;
         --default-tz)
             COMPREPLY=($(compgen -W 'UTC +00:00 +08:00 Asia/Shanghai Europe/London America/New_York' -- "$cur"))
             return ;;

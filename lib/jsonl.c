@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -448,17 +449,31 @@ out:
 	return ret;
 }
 
-/* The partition of a record: the date of its published_at. */
-static void partition_key(const json_t *rec, char key[11 + sizeof(NO_DATE)])
+int fp_jsonl_parse_partition(const char *s)
 {
+	static const char *const names[] = { "day", "month", "year" };
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+/* The partition of a record: the date of its published_at, cut to the
+ * month or the year. */
+static void partition_key(const struct fp_jsonl *j, const json_t *rec,
+			  char key[11 + sizeof(NO_DATE)])
+{
+	static const size_t len[] = { 10, 7, 4 };
 	const char *at = fp_json_str(rec, "published_at");
 	int i, ok = at && strlen(at) >= 10;
 
 	for (i = 0; ok && i < 10; i++)
 		ok = (i == 4 || i == 7) ? at[i] == '-' : (at[i] >= '0' && at[i] <= '9');
 	if (ok) {
-		memcpy(key, at, 10);
-		key[10] = '\0';
+		memcpy(key, at, len[j->opt.partition]);
+		key[len[j->opt.partition]] = '\0';
 	} else {
 		memcpy(key, NO_DATE, sizeof(NO_DATE));
 	}
@@ -560,7 +575,7 @@ int fp_jsonl_put(struct fp_jsonl *j, const json_t *rec, const char *line, size_t
 	struct part *p = &j->single;
 
 	if (j->opt.dir) {
-		partition_key(rec, key);
+		partition_key(j, rec, key);
 		if (!(p = find_part(j, key, err)))
 			return -1;
 	}
@@ -606,6 +621,8 @@ static char *rejects_name(const char *path)
 struct fp_jsonl *fp_jsonl_open(const struct fp_jsonl_options *opt, struct fp_error *err)
 {
 	struct fp_jsonl *j;
+	sigset_t all, old;
+	int started;
 
 	if (!opt->path == !opt->dir) {
 		fp_error_set(err, "jsonl-options", "give either an output file or a directory");
@@ -619,6 +636,10 @@ struct fp_jsonl *fp_jsonl_open(const struct fp_jsonl_options *opt, struct fp_err
 	}
 	if (opt->level > 9) {
 		fp_error_set(err, "jsonl-options", "compression level must be 0 to 9");
+		return NULL;
+	}
+	if (opt->partition < FP_JSONL_DAY || opt->partition > FP_JSONL_YEAR) {
+		fp_error_set(err, "jsonl-options", "partition must be day, month or year");
 		return NULL;
 	}
 	j = calloc(1, sizeof(*j));
@@ -636,7 +657,12 @@ struct fp_jsonl *fp_jsonl_open(const struct fp_jsonl_options *opt, struct fp_err
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_cond_init(&j->work, NULL);
 	pthread_cond_init(&j->idle, NULL);
-	if (pthread_create(&j->worker, NULL, worker_main, j) != 0) {
+	/* Signals stay with the main thread, whose handler ends its read. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	started = pthread_create(&j->worker, NULL, worker_main, j) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!started) {
 		fp_error_set(err, "out-of-memory", "cannot start the compressing thread");
 		fp_jsonl_free(j);
 		return NULL;

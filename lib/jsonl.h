@@ -16,9 +16,10 @@
  *   single file   --out out/articles.jsonl.gz; rejects go to the sibling
  *                 out/articles.rejects.jsonl.gz
  *   partitioned   --out-dir DIR: DIR/dt=YYYY-MM-DD/part-NNNNN.jsonl.gz by the
- *                 UTC date of published_at (dt=__HIVE_DEFAULT_PARTITION__ when
- *                 there is none), a new part when one reaches `part_bytes`
- *                 of JSON; rejects go to DIR/rejects.jsonl.gz
+ *                 UTC date of published_at (dt=YYYY-MM or dt=YYYY with
+ *                 `partition` month or year; dt=__HIVE_DEFAULT_PARTITION__
+ *                 when there is none), a new part when one reaches
+ *                 `part_bytes` of JSON; rejects go to DIR/rejects.jsonl.gz
  *
  * Every file is written under a hidden temporary name in its final
  * directory (".NAME.tmp.PID", which Hive-style readers skip), and is closed,
@@ -28,6 +29,11 @@
 
 struct fp_jsonl;
 
+enum { FP_JSONL_DAY, FP_JSONL_MONTH, FP_JSONL_YEAR };
+
+/* "day", "month", "year" -> FP_JSONL_*, or -1. */
+int fp_jsonl_parse_partition(const char *s);
+
 struct fp_jsonl_options {
 	const char *path;  /* --out FILE (borrowed), or NULL */
 	const char *dir;   /* --out-dir DIR (borrowed), or NULL; exactly one of
@@ -35,6 +41,7 @@ struct fp_jsonl_options {
 	int level;         /* gzip level 0-9; -1: 1 (fastest) */
 	size_t part_bytes; /* uncompressed bytes per part; 0: 256 MiB */
 	int max_open;      /* partitions filling a 1 MiB block at once; 0: 16 */
+	int partition;     /* FP_JSONL_DAY (0), FP_JSONL_MONTH, FP_JSONL_YEAR */
 	const char *run_id; /* with dir: name the files part-RUNID-NNNNN.jsonl.gz
 			       and rejects-RUNID.jsonl.gz, so that a run adds
 			       files instead of replacing an earlier run's

@@ -24,6 +24,7 @@ enum {
 	OPT_OUT,
 	OPT_OUT_DIR,
 	OPT_PART_SIZE,
+	OPT_PARTITION,
 	OPT_PG,
 	OPT_RETRIES,
 	OPT_RUN_ID,
@@ -39,6 +40,7 @@ static const struct option options[] = {
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "out-dir", required_argument, NULL, OPT_OUT_DIR },
 	{ "part-size", required_argument, NULL, OPT_PART_SIZE },
+	{ "partition", required_argument, NULL, OPT_PARTITION },
 	{ "pg", required_argument, NULL, OPT_PG },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "run-id", required_argument, NULL, OPT_RUN_ID },
@@ -56,10 +58,13 @@ static void usage(FILE *out)
 	      "      --batch-rows N       commit a batch at N records (default 1000)\n"
 	      "      --compress-level N   gzip level 0-9 (default 1, fastest)\n"
 	      "      --migrate            apply the schema migrations and exit\n"
-	      "      --out FILE           write FILE.jsonl.gz (rejects: FILE.rejects.jsonl.gz)\n"
+	      "      --out FILE           write FILE, say out/a.jsonl.gz (rejects: the sibling\n"
+	      "                           out/a.rejects.jsonl.gz)\n"
 	      "      --out-dir DIR        write DIR/dt=YYYY-MM-DD/part-NNNNN.jsonl.gz\n"
 	      "                           (rejects: DIR/rejects.jsonl.gz)\n"
 	      "      --part-size SIZE     start a new part after SIZE of JSON (default 256M)\n"
+	      "      --partition UNIT     with --out-dir: dt= by day (YYYY-MM-DD, the default),\n"
+	      "                           month (YYYY-MM) or year (YYYY)\n"
 	      "      --pg DSN             load into PostgreSQL: conninfo or URI; '' takes\n"
 	      "                           PGHOST, PGDATABASE... and ~/.pgpass\n"
 	      "      --retries N          reconnect N times with backoff when the\n"
@@ -228,6 +233,11 @@ static int stage_option(struct load *ld, int opt, const char *arg)
 	case OPT_OUT_DIR: ld->jo.dir = arg; return 0;
 	case OPT_PG: ld->dsn = arg; return 0;
 	case OPT_RUN_ID: ld->jo.run_id = arg; return 0;
+	case OPT_PARTITION:
+		if ((n = fp_jsonl_parse_partition(arg)) < 0)
+			break;
+		ld->jo.partition = (int)n;
+		return 0;
 	case OPT_SCHEMA: ld->pgo.schema = arg; return 0;
 	default:
 		usage(stderr);

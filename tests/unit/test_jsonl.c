@@ -246,6 +246,57 @@ static void test_run_id(void **state)
 	assert_string_equal(err.reason, "jsonl-options");
 }
 
+/* --partition month and year: dt=YYYY-MM, dt=YYYY; no date stays apart. */
+static void test_partition_units(void **state)
+{
+	static const char *const units[] = { "month", "year" };
+	static const char *const dirs[][3] = {
+		{ "dt=2021-03", "dt=2022-12", "dt=__HIVE_DEFAULT_PARTITION__" },
+		{ "dt=2021", "dt=2022", "dt=__HIVE_DEFAULT_PARTITION__" },
+	};
+	struct fp_jsonl_options opt;
+	struct fp_jsonl *j;
+	struct fp_error err;
+	char path[256], file[384], *text;
+	json_t *a[4];
+	int u, k;
+
+	(void)state;
+	a[0] = article("1", "2021-03-01T00:00:00Z");
+	a[1] = article("2", "2021-03-31T23:59:59Z");
+	a[2] = article("3", "2022-12-24T00:00:00Z");
+	a[3] = article("4", NULL);
+	for (u = 0; u < 2; u++) {
+		snprintf(path, sizeof(path), "%s/unit-%s", dir, units[u]);
+		fp_error_init(&err);
+		fp_jsonl_options_init(&opt);
+		opt.dir = path;
+		opt.partition = fp_jsonl_parse_partition(units[u]);
+		assert_int_equal(opt.partition, u == 0 ? FP_JSONL_MONTH : FP_JSONL_YEAR);
+		j = fp_jsonl_open(&opt, &err);
+		assert_non_null(j);
+		for (k = 0; k < 4; k++)
+			assert_int_equal(fp_jsonl_put(j, a[k], NULL, 0, &err), 0);
+		assert_int_equal(fp_jsonl_close(j, &err), 0);
+		fp_jsonl_free(j);
+		assert_int_equal(count_entries(path), 4); /* three dt=, rejects */
+		for (k = 0; k < 3; k++) {
+			snprintf(file, sizeof(file), "%s/%s/part-00000.jsonl.gz", path, dirs[u][k]);
+			text = slurp_gz(file);
+			assert_non_null(text);
+			assert_non_null(strstr(text, k == 0 ? "{\"id\":\"2\"," : k == 1 ? "{\"id\":\"3\","
+										  : "{\"id\":\"4\","));
+			if (k == 0)
+				assert_non_null(strstr(text, "{\"id\":\"1\","));
+			free(text);
+		}
+	}
+	for (k = 0; k < 4; k++)
+		json_decref(a[k]);
+	assert_int_equal(fp_jsonl_parse_partition("day"), FP_JSONL_DAY);
+	assert_int_equal(fp_jsonl_parse_partition("week"), -1);
+}
+
 static void test_options(void **state)
 {
 	struct fp_jsonl_options opt;
@@ -272,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_abandon),
 		cmocka_unit_test(test_partitions),
 		cmocka_unit_test(test_run_id),
+		cmocka_unit_test(test_partition_units),
 		cmocka_unit_test(test_options),
 	};
 
