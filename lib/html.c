@@ -19,30 +19,6 @@ static const unsigned short cp1252[32] = {
 	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
 };
 
-static size_t put_utf8(char *out, unsigned int cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /*
  * Decodes the reference at s[0] == '&'. Returns the number of input bytes it
  * spans and stores the code point in *cp, or returns 0 when it is not a
@@ -129,7 +105,7 @@ char *fp_html_unescape(const char *s, size_t len, size_t *outlen)
 			break;
 		n = decode_ref(s + i, len - i, &cp);
 		if (n) {
-			o += put_utf8(out + o, cp);
+			o += fp_utf8_encode(cp, out + o);
 			i += n;
 		} else {
 			out[o++] = '&';

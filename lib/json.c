@@ -112,30 +112,6 @@ static int hex4(const unsigned char *p, unsigned int *out)
 	return 0;
 }
 
-static size_t utf8_encode(unsigned int cp, char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /*
  * Decodes the escape after a backslash at ps->p into scratch. jansson
  * refuses "\u0000" (without JSON_ALLOW_NUL, and in keys always) and any
@@ -174,7 +150,7 @@ static int decode_escape(struct parser *ps, size_t ofs, size_t *len)
 			p += 6;
 			cp = ((cp - 0xD800) << 10) + (lo - 0xDC00) + 0x10000;
 		}
-		*len += utf8_encode(cp, out);
+		*len += fp_utf8_encode(cp, out);
 		ps->p = p;
 		return 0;
 	default:

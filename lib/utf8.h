@@ -26,6 +26,10 @@ int fp_utf8_repair(const char *s, size_t len, char **out, size_t *out_len, size_
  * length in bytes and stores the code point in *cp. */
 size_t fp_utf8_decode(const char *s, unsigned int *cp);
 
+/* Encodes code point `cp` (at most U+10FFFF, not a surrogate) at `out`,
+ * which has room for 4 bytes; returns the number of bytes written. */
+size_t fp_utf8_encode(unsigned int cp, char *out);
+
 /* Number of code points in valid UTF-8 `s`. */
 size_t fp_utf8_count(const char *s, size_t len);
 
