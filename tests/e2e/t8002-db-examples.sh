@@ -1,6 +1,7 @@
 # The examples run as written: the crontab line's command loads fixtures/
 # (and the corpus, when present) into a database of its own; run again, it
-# loads nothing (--state); run while the lock is held, it does nothing
+# loads nothing (--incremental: the state in the table source_files); run
+# while the lock is held, it does nothing
 # (flock -n). Then every examples/sql/*.sql file runs against the database
 # with psql and answers as expected; the title search is served by the
 # trigram index.
@@ -56,7 +57,9 @@ jq -e '.rejects > 0 and .records_out > 0' "$T/feedpipe-last-run.json" > /dev/nul
 articles=$(q -Atc "SELECT count(*) FROM articles" -d "$db")
 [ "$articles" -gt 0 ] || fail "the cron command loaded no article"
 
-[ -s "$T/feedpipe.state" ] || fail "the cron command wrote no state file"
+files=$(jq .files "$T/feedpipe-last-run.json")
+[ "$(q -Atc "SELECT count(*) FROM source_files" -d "$db")" -eq "$files" ] ||
+  fail "the cron command recorded $(q -Atc "SELECT count(*) FROM source_files" -d "$db") of the $files files extract read in source_files"
 
 # Run again: nothing changed, so nothing is loaded (no new load run).
 runs=$(q -Atc "SELECT count(*) FROM load_runs" -d "$db")
