@@ -1,7 +1,7 @@
 #ifndef FP_PG_H
 #define FP_PG_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <jansson.h>
 
@@ -38,7 +38,7 @@ struct fp_pg_options {
 	/* Set by a signal handler: a batch in flight is rolled back instead of
 	 * committed, backoff sleeps end early, and fp_pg_* return -1 with
 	 * reason "interrupted". May be NULL. */
-	const volatile sig_atomic_t *interrupted;
+	const atomic_int *interrupted;
 };
 
 /* Cumulative counts of committed batches (also kept in load_runs). */

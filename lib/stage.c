@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +81,10 @@ out:
 	return ret;
 }
 
-static volatile sig_atomic_t interrupted;
+/* Atomic, not just volatile sig_atomic_t: the loader's sender thread
+ * reads it too. A lock-free atomic store is async-signal-safe. */
+static atomic_int interrupted;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler needs a lock-free atomic int");
 
 /*
  * Stops reading: stdin becomes /dev/null, so a read in progress (restarted
@@ -124,7 +128,7 @@ int fp_stage_interrupted(void)
 	return interrupted;
 }
 
-const volatile sig_atomic_t *fp_stage_interrupt_flag(void)
+const atomic_int *fp_stage_interrupt_flag(void)
 {
 	return &interrupted;
 }

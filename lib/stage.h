@@ -2,7 +2,7 @@
 #define FP_STAGE_H
 
 #include <jansson.h>
-#include <signal.h>
+#include <stdatomic.h>
 
 #include "cli.h"
 #include "record.h"
@@ -68,7 +68,7 @@ void fp_stage_catch_signals(void);
 /* The signal caught (SIGINT, SIGTERM) or 0; and where it is kept, for
  * code that polls it without knowing the stage (database retries). */
 int fp_stage_interrupted(void);
-const volatile sig_atomic_t *fp_stage_interrupt_flag(void);
+const atomic_int *fp_stage_interrupt_flag(void);
 
 /*
  * Returns 1 with *rec (new reference) for the next record to process, 0 at
