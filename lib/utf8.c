@@ -67,11 +67,18 @@ size_t fp_utf8_valid_prefix(const char *s, size_t len)
 	size_t i = 0, n, bad;
 
 	while (i < len) {
-		i = ascii_run(p, i, len);
-		if (i >= len)
-			break;
-		if (p[i] < 0x80) {
-			i++;
+		unsigned char c = p[i];
+
+		if (c < 0x80) {
+			i = ascii_run(p, i + 1, len);
+			continue;
+		}
+		/* Most of a Chinese post: three-byte sequences of U+1000 to
+		 * U+CFFF and U+E000 to U+FFFF, whose lead byte allows any
+		 * continuation bytes. */
+		if (((c >= 0xE1 && c <= 0xEC) || c >= 0xEE) && c <= 0xEF && i + 2 < len &&
+		    (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80) {
+			i += 3;
 			continue;
 		}
 		n = seq_len(p + i, len - i, &bad);
