@@ -64,6 +64,7 @@ struct buf {
 	char *data;
 	size_t len, cap;
 	int oom;
+	int discard; /* checking only (fp_pg_check): appends do nothing */
 };
 
 /* An article of the batch: where its COPY row is, and what identifies its
@@ -87,6 +88,8 @@ struct batch {
 	struct buf send;    /* the articles to send, when some are skipped */
 	long long skip_records, skip_ids; /* left out: unchanged */
 	int retries;        /* attempts at this batch after the first */
+	int direct;         /* this attempt copies straight into articles */
+	int no_direct;      /* the direct path failed once: staging only */
 };
 
 struct fp_pg {
@@ -118,6 +121,13 @@ static const char *const article_columns =
 	"links, embeds, content_hash, source_path, source_root, source_bytes, source_mtime, "
 	"source_sha256, warnings";
 
+/* Columns of a direct COPY into articles (the staging ones without seq). */
+static const char *const direct_columns =
+	"id, title, author, topic, site, feed, categories, published_at, published_raw, "
+	"image, thumbnail, comments, editor, original_title, lang, html, text, chars, images, "
+	"links, embeds, content_hash, source_path, source_root, source_bytes, source_mtime, "
+	"source_sha256, warnings, load_run";
+
 static const char *const reject_columns =
 	"seq, record_sha256, stage, reason, message, file, line, col, record_no, source_path, "
 	"record";
@@ -148,7 +158,7 @@ static int buf_grow(struct buf *b, size_t extra)
 
 static void buf_add(struct buf *b, const char *s, size_t len)
 {
-	if (buf_grow(b, len) < 0)
+	if (b->discard || buf_grow(b, len) < 0)
 		return;
 	memcpy(b->data + b->len, s, len);
 	b->len += len;
@@ -171,6 +181,8 @@ static void buf_addf(struct buf *b, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	if (b->discard)
+		return;
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
@@ -204,6 +216,8 @@ static void copy_escape(struct buf *b, const char *s, size_t len)
 {
 	size_t i, start = 0;
 
+	if (b->discard)
+		return;
 	for (i = 0; i < len; i++) {
 		const char *esc;
 
@@ -657,12 +671,7 @@ static int prepare_session(struct fp_pg *pg, struct fp_error *err)
 		       " line bigint, col bigint, record_no bigint, source_path text, record jsonb)"
 		       " ON COMMIT DELETE ROWS;"
 		       "CREATE TEMP TABLE IF NOT EXISTS fp_changed (id text, inserted boolean)"
-		       " ON COMMIT DELETE ROWS;"
-		       /* Bodies are compressed as they enter staging: with lz4, as
-			* the articles columns are (sql/0001), not the slower
-			* default pglz, where the server has lz4. */
-		       "DO $$ BEGIN SET default_toast_compression = lz4;"
-		       " EXCEPTION WHEN OTHERS THEN NULL; END $$;");
+		       " ON COMMIT DELETE ROWS;");
 	if (sql.oom) {
 		fp_error_set(err, "out-of-memory", "out of memory");
 		buf_release(&sql);
@@ -1101,7 +1110,7 @@ static int send_copy(struct fp_pg *pg, const char *table, const char *columns,
 	PGresult *res;
 	int ret = -1;
 
-	buf_addf(&sql, "COPY pg_temp.%s (", table);
+	buf_addf(&sql, "COPY %s (", table);
 	buf_adds(&sql, columns);
 	buf_adds(&sql, ") FROM STDIN");
 	res = PQexec(pg->conn, sql.data);
@@ -1157,8 +1166,24 @@ static void upsert_sql(struct fp_pg *pg, struct buf *sql)
 	};
 	const char *art_cols = article_columns + strlen("seq, ");
 	const char *rej_cols = reject_columns + strlen("seq, ");
+	const struct batch *b = pg->out;
+	size_t k;
 	int i;
 
+	if (b->direct) {
+		/* The articles are in (all new, one row per id): their
+		 * images, from the rows just copied. The ids are 16 hex
+		 * digits (article_row() checks), safe in a literal. */
+		buf_adds(sql, "INSERT INTO article_images (article_id, position, src, alt)"
+			      " SELECT a.id, e.ord, e.img->>'src', e.img->>'alt'"
+			      " FROM articles a CROSS JOIN LATERAL"
+			      " jsonb_array_elements(a.images) WITH ORDINALITY AS e(img, ord)"
+			      " WHERE a.id = ANY('{");
+		for (k = 0; k < b->n_art; k++)
+			buf_addf(sql, "%s%s", k ? "," : "", b->rows[k].id);
+		buf_adds(sql, "}'::text[]) ORDER BY a.id, e.ord;\n");
+		goto rejects;
+	}
 	buf_adds(sql, "WITH up AS (INSERT INTO articles AS a (");
 	buf_adds(sql, art_cols);
 	buf_adds(sql, ", load_run) SELECT DISTINCT ON (id) ");
@@ -1180,17 +1205,23 @@ static void upsert_sql(struct fp_pg *pg, struct buf *sql)
 		      " ORDER BY id, " WINNER ") s"
 		      " JOIN pg_temp.fp_changed c ON c.id = s.id"
 		      " CROSS JOIN LATERAL jsonb_array_elements(s.images) WITH ORDINALITY AS e(img, ord)"
-		      " ORDER BY s.id, e.ord;\n"
-		      "WITH r AS (INSERT INTO rejects (");
+		      " ORDER BY s.id, e.ord;\n");
+rejects:
+	buf_adds(sql, "WITH r AS (INSERT INTO rejects (");
 	buf_adds(sql, rej_cols);
 	buf_adds(sql, ", load_run) SELECT DISTINCT ON (record_sha256) ");
 	buf_adds(sql, rej_cols);
 	buf_addf(sql, ", %lld FROM pg_temp.fp_stage_rejects ORDER BY record_sha256, seq"
 		      " ON CONFLICT (record_sha256) DO NOTHING RETURNING 1),", pg->run_id);
-	buf_addf(sql, " c AS (SELECT count(*) FILTER (WHERE inserted) AS ins,"
-		      " count(*) FILTER (WHERE NOT inserted) AS upd FROM pg_temp.fp_changed),"
-		      " s AS (SELECT count(*) AS n, count(DISTINCT id) AS d FROM pg_temp.fp_stage),"
-		      " j AS (SELECT count(*) AS n FROM pg_temp.fp_stage_rejects)"
+	if (b->direct)
+		buf_addf(sql, " c AS (SELECT %zu::bigint AS ins, 0::bigint AS upd),"
+			      " s AS (SELECT %zu::bigint AS n, %zu::bigint AS d),",
+			 b->n_art, b->n_art, b->n_art);
+	else
+		buf_adds(sql, " c AS (SELECT count(*) FILTER (WHERE inserted) AS ins,"
+			      " count(*) FILTER (WHERE NOT inserted) AS upd FROM pg_temp.fp_changed),"
+			      " s AS (SELECT count(*) AS n, count(DISTINCT id) AS d FROM pg_temp.fp_stage),");
+	buf_addf(sql, " j AS (SELECT count(*) AS n FROM pg_temp.fp_stage_rejects)"
 		      " UPDATE load_runs SET records_in = records_in + s.n + j.n + %lld,"
 		      " inserted = inserted + c.ins, updated = updated + c.upd,"
 		      " unchanged = unchanged + s.d - c.ins - c.upd + %lld,"
@@ -1243,6 +1274,61 @@ static int stored_cmp(const void *a, const void *b)
  * alone anyway; this only saves the transfer and the staging. Sets *data to
  * what is to be sent. Returns 0, -1 (transient) or -2.
  */
+/*
+ * A batch none of whose ids is stored yet and without two records of one
+ * id (a first load) goes straight into articles, as the COPY of a bare
+ * table would, skipping the staging table and the upsert: the rows in id
+ * order (so that concurrent loaders lock keys in one order), without their
+ * seq, with the load run. Should another loader store one of the ids in
+ * the meantime, the COPY fails on the primary key and the batch is sent
+ * again through staging (commit_out). Returns 0, or -2 with err.
+ */
+static int direct_rows(struct fp_pg *pg, const struct buf **data, struct fp_error *err)
+{
+	struct batch *b = pg->out;
+	size_t *order, i;
+	char run[32];
+	int n;
+
+	if (b->no_direct || b->n_art == 0)
+		return 0;
+	order = malloc(b->n_art * sizeof(*order));
+	if (!order) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		return -2;
+	}
+	for (i = 0; i < b->n_art; i++)
+		order[i] = i;
+	qsort_r(order, b->n_art, sizeof(*order), row_cmp, b->rows);
+	for (i = 1; i < b->n_art; i++)
+		if (!strcmp(b->rows[order[i - 1]].id, b->rows[order[i]].id))
+			break;
+	if (i < b->n_art) { /* duplicates: the upsert picks the winner */
+		free(order);
+		return 0;
+	}
+	n = snprintf(run, sizeof(run), "\t%lld\n", pg->run_id);
+	buf_reset(&b->send);
+	for (i = 0; i < b->n_art; i++) {
+		const struct row *r = &b->rows[order[i]];
+		const char *row = b->art.data + r->off;
+		const char *tab = memchr(row, '\t', r->len);
+		size_t skip = (size_t)(tab - row) + 1;
+
+		/* "seq\t...\n" -> "...\trun\n" */
+		buf_add(&b->send, row + skip, r->len - skip - 1);
+		buf_add(&b->send, run, (size_t)n);
+	}
+	free(order);
+	if (b->send.oom) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		return -2;
+	}
+	b->direct = 1;
+	*data = &b->send;
+	return 0;
+}
+
 static int skip_unchanged(struct fp_pg *pg, const struct buf **data, struct fp_error *err)
 {
 	struct buf ids = { 0 };
@@ -1279,7 +1365,7 @@ static int skip_unchanged(struct fp_pg *pg, const struct buf **data, struct fp_e
 	nstored = PQntuples(res);
 	if (nstored == 0) {
 		PQclear(res);
-		ret = 0;
+		ret = direct_rows(pg, data, err);
 		goto out;
 	}
 	stored = malloc((size_t)nstored * sizeof(*stored));
@@ -1355,14 +1441,16 @@ static int send_batch(struct fp_pg *pg, struct fp_error *err)
 
 	const struct buf *articles = &pg->out->art;
 
+	pg->out->direct = 0;
 	if ((ret = run_checked(pg, "BEGIN", NULL, "cannot begin", err)) < 0)
 		return ret;
 	if (pg->out->n_art && (ret = skip_unchanged(pg, &articles, err)) < 0)
 		goto out;
-	if (articles->len && (ret = send_copy(pg, "fp_stage", article_columns, articles, err)) < 0)
+	if (articles->len && (ret = send_copy(pg, pg->out->direct ? "articles" : "pg_temp.fp_stage",
+				 pg->out->direct ? direct_columns : article_columns, articles, err)) < 0)
 		goto out;
 	if (pg->out->n_rej &&
-	    (ret = send_copy(pg, "fp_stage_rejects", reject_columns, &pg->out->rej, err)) < 0)
+	    (ret = send_copy(pg, "pg_temp.fp_stage_rejects", reject_columns, &pg->out->rej, err)) < 0)
 		goto out;
 	upsert_sql(pg, &sql);
 	if (sql.oom) {
@@ -1386,6 +1474,7 @@ static int send_batch(struct fp_pg *pg, struct fp_error *err)
 	if ((ret = run_checked(pg, "COMMIT", NULL, "cannot commit", err)) < 0)
 		goto out;
 	read_counts(pg, res);
+	pg->counts.direct += pg->out->direct;
 out:
 	PQclear(res);
 	buf_release(&sql);
@@ -1431,6 +1520,7 @@ static void clear_batch(struct batch *b)
 	buf_reset(&b->rej);
 	b->n_art = b->n_rej = 0;
 	b->retries = 0;
+	b->no_direct = 0;
 }
 
 static void release_batch(struct batch *b)
@@ -1460,6 +1550,15 @@ static int commit_out(struct fp_pg *pg, struct fp_error *err)
 		}
 		if (rc == 0)
 			rc = send_batch(pg, &e);
+		if (rc == -2 && pg->out->direct && !pg->out->no_direct && pg->conn &&
+		    PQstatus(pg->conn) == CONNECTION_OK) {
+			/* Another loader stored one of the ids first (or the
+			 * direct COPY failed otherwise): again, through staging. */
+			pg->out->no_direct = 1;
+			pg->counts.direct_fallbacks++;
+			fp_error_init(&e);
+			rc = send_batch(pg, &e);
+		}
 		if (rc == 0)
 			break;
 		if (!strcmp(e.reason, "interrupted") || is_interrupted(pg)) {
@@ -1666,8 +1765,10 @@ int fp_pg_check(const json_t *rec, struct fp_error *err)
 	struct fp_pg pg;
 	int ret;
 
+	/* The checks of article_row() without building the COPY text. */
 	memset(&pg, 0, sizeof(pg));
 	pg.fill = &pg.batch[0];
+	pg.fill->art.discard = pg.scratch.discard = 1;
 	ret = article_row(&pg, rec, err);
 	release_batch(&pg.batch[0]);
 	buf_release(&pg.scratch);

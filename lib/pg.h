@@ -52,6 +52,8 @@ struct fp_pg_counts {
 	long long rejects_new;/* rejects not stored by an earlier run */
 	long long batches;    /* committed batches */
 	long long retries;    /* batches redone after a lost connection */
+	long long direct;     /* batches copied straight into articles (all new) */
+	long long direct_fallbacks; /* of those tried, sent again through staging */
 };
 
 /* Fills `opt` with the defaults (no conninfo: ""). */

@@ -186,6 +186,8 @@ static void finish_sinks(struct load *ld)
 		json_object_set_new(x, "rejects_new", json_integer(c->rejects_new));
 		json_object_set_new(x, "batches", json_integer(c->batches));
 		json_object_set_new(x, "retries", json_integer(c->retries));
+		json_object_set_new(x, "batches_direct", json_integer(c->direct));
+		json_object_set_new(x, "direct_fallbacks", json_integer(c->direct_fallbacks));
 	}
 	if (ld->jsonl) {
 		const struct fp_jsonl_counts *c = fp_jsonl_counts(ld->jsonl);
