@@ -71,6 +71,19 @@ static int needs_change(const char *s, size_t len, unsigned flags, int *need_nfc
 
 	*need_nfc = 0;
 	while (i < len) {
+		/* Fast paths for most of a post: printable ASCII, and CJK
+		 * ideographs U+5000 to U+9FFF (lead bytes E5 to E9), which are
+		 * neither space nor control and are NFC. */
+		if (p[i] > 0x20 && p[i] < 0x7F) {
+			i++;
+			prev_space = 0;
+			continue;
+		}
+		if (p[i] >= 0xE5 && p[i] <= 0xE9 && i + 2 < len) {
+			i += 3;
+			prev_space = 0;
+			continue;
+		}
 		if (p[i] < 0x80) {
 			cp = p[i++];
 		} else {
