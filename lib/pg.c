@@ -1102,8 +1102,11 @@ static int reject_row(struct fp_pg *pg, const json_t *reject, struct fp_error *e
 
 /* ---- batches ------------------------------------------------------------ */
 
+static int put_direct_rows(struct fp_pg *pg, const struct batch *b);
+
+/* COPY of `data`, or of the rows of the direct batch `direct`. */
 static int send_copy(struct fp_pg *pg, const char *table, const char *columns,
-		     const struct buf *data, struct fp_error *err)
+		     const struct buf *data, const struct batch *direct, struct fp_error *err)
 {
 	struct buf sql = { 0 };
 	size_t sent, chunk = 0;
@@ -1122,12 +1125,17 @@ static int send_copy(struct fp_pg *pg, const char *table, const char *columns,
 		goto out;
 	}
 	PQclear(res);
-	for (sent = 0; sent < data->len; sent += chunk) {
-		chunk = data->len - sent < COPY_CHUNK ? data->len - sent : COPY_CHUNK;
-		if (PQputCopyData(pg->conn, data->data + sent, (int)chunk) != 1)
-			break;
+	if (direct) {
+		sent = put_direct_rows(pg, direct) < 0 ? 0 : 1;
+	} else {
+		for (sent = 0; sent < data->len; sent += chunk) {
+			chunk = data->len - sent < COPY_CHUNK ? data->len - sent : COPY_CHUNK;
+			if (PQputCopyData(pg->conn, data->data + sent, (int)chunk) != 1)
+				break;
+		}
+		sent = sent == data->len;
 	}
-	if (sent < data->len || PQputCopyEnd(pg->conn, NULL) != 1) {
+	if (!sent || PQputCopyEnd(pg->conn, NULL) != 1) {
 		set_pg_error(pg, err, "db-unavailable", "cannot copy", NULL);
 		goto out;
 	}
@@ -1262,6 +1270,11 @@ static int row_cmp(const void *a, const void *b, void *arg)
 	return c ? c : (i > k) - (i < k);
 }
 
+static int row_id_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->id, ((const struct row *)b)->id);
+}
+
 static int stored_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -1279,53 +1292,45 @@ static int stored_cmp(const void *a, const void *b)
  * id (a first load) goes straight into articles, as the COPY of a bare
  * table would, skipping the staging table and the upsert: the rows in id
  * order (so that concurrent loaders lock keys in one order), without their
- * seq, with the load run. Should another loader store one of the ids in
- * the meantime, the COPY fails on the primary key and the batch is sent
- * again through staging (commit_out). Returns 0, or -2 with err.
+ * seq, with the load run, streamed from the batch (put_direct_rows: no
+ * copy of it in memory). Should another loader store one of the ids in the
+ * meantime, the COPY fails on the primary key and the batch is sent again
+ * through staging (commit_out). Sets pg->out->direct; returns 0.
  */
-static int direct_rows(struct fp_pg *pg, const struct buf **data, struct fp_error *err)
+static int direct_rows(struct fp_pg *pg, struct fp_error *err)
 {
 	struct batch *b = pg->out;
-	size_t *order, i;
-	char run[32];
-	int n;
+	size_t i;
 
+	(void)err;
 	if (b->no_direct || b->n_art == 0)
 		return 0;
-	order = malloc(b->n_art * sizeof(*order));
-	if (!order) {
-		fp_error_set(err, "out-of-memory", "out of memory");
-		return -2;
-	}
-	for (i = 0; i < b->n_art; i++)
-		order[i] = i;
-	qsort_r(order, b->n_art, sizeof(*order), row_cmp, b->rows);
+	/* In id order (rows[] may be reordered: each row carries its seq). */
+	qsort(b->rows, b->n_art, sizeof(*b->rows), row_id_cmp);
 	for (i = 1; i < b->n_art; i++)
-		if (!strcmp(b->rows[order[i - 1]].id, b->rows[order[i]].id))
-			break;
-	if (i < b->n_art) { /* duplicates: the upsert picks the winner */
-		free(order);
-		return 0;
-	}
-	n = snprintf(run, sizeof(run), "\t%lld\n", pg->run_id);
-	buf_reset(&b->send);
+		if (!strcmp(b->rows[i - 1].id, b->rows[i].id))
+			return 0; /* duplicates: the upsert picks the winner */
+	b->direct = 1;
+	return 0;
+}
+
+/* Streams the rows of a direct batch: "seq\t...\n" -> "...\trun\n". */
+static int put_direct_rows(struct fp_pg *pg, const struct batch *b)
+{
+	char run[32];
+	int n = snprintf(run, sizeof(run), "\t%lld\n", pg->run_id);
+	size_t i;
+
 	for (i = 0; i < b->n_art; i++) {
-		const struct row *r = &b->rows[order[i]];
+		const struct row *r = &b->rows[i];
 		const char *row = b->art.data + r->off;
 		const char *tab = memchr(row, '\t', r->len);
 		size_t skip = (size_t)(tab - row) + 1;
 
-		/* "seq\t...\n" -> "...\trun\n" */
-		buf_add(&b->send, row + skip, r->len - skip - 1);
-		buf_add(&b->send, run, (size_t)n);
+		if (PQputCopyData(pg->conn, row + skip, (int)(r->len - skip - 1)) != 1 ||
+		    PQputCopyData(pg->conn, run, n) != 1)
+			return -1;
 	}
-	free(order);
-	if (b->send.oom) {
-		fp_error_set(err, "out-of-memory", "out of memory");
-		return -2;
-	}
-	b->direct = 1;
-	*data = &b->send;
 	return 0;
 }
 
@@ -1365,7 +1370,7 @@ static int skip_unchanged(struct fp_pg *pg, const struct buf **data, struct fp_e
 	nstored = PQntuples(res);
 	if (nstored == 0) {
 		PQclear(res);
-		ret = direct_rows(pg, data, err);
+		ret = direct_rows(pg, err);
 		goto out;
 	}
 	stored = malloc((size_t)nstored * sizeof(*stored));
@@ -1447,10 +1452,12 @@ static int send_batch(struct fp_pg *pg, struct fp_error *err)
 	if (pg->out->n_art && (ret = skip_unchanged(pg, &articles, err)) < 0)
 		goto out;
 	if (articles->len && (ret = send_copy(pg, pg->out->direct ? "articles" : "pg_temp.fp_stage",
-				 pg->out->direct ? direct_columns : article_columns, articles, err)) < 0)
+				 pg->out->direct ? direct_columns : article_columns, articles,
+				 pg->out->direct ? pg->out : NULL, err)) < 0)
 		goto out;
 	if (pg->out->n_rej &&
-	    (ret = send_copy(pg, "pg_temp.fp_stage_rejects", reject_columns, &pg->out->rej, err)) < 0)
+	    (ret = send_copy(pg, "pg_temp.fp_stage_rejects", reject_columns, &pg->out->rej, NULL,
+			       err)) < 0)
 		goto out;
 	upsert_sql(pg, &sql);
 	if (sql.oom) {
