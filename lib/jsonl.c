@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include <zlib.h>
+#ifdef FP_HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#endif
 
 #include "jsonl.h"
 #include "record.h"
@@ -120,6 +123,7 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
+#ifndef FP_HAVE_LIBDEFLATE
 /* Compresses one block into a gzip member appended to its file. Returns 0
  * or an errno value. */
 static int run_job(z_stream *zs, unsigned char *out, size_t out_size, const struct job *job)
@@ -153,6 +157,42 @@ static int run_job(z_stream *zs, unsigned char *out, size_t out_size, const stru
 		e = errno;
 	return e;
 }
+#endif
+
+#ifdef FP_HAVE_LIBDEFLATE
+/*
+ * The same with libdeflate, which compresses a whole buffer at once (a
+ * block is one) in about half zlib's time at level 1, and smaller. `*out`
+ * grows to the bound of the block.
+ */
+static int run_job_libdeflate(struct libdeflate_compressor *c, unsigned char **out,
+			      size_t *out_size, const struct job *job)
+{
+	size_t bound = libdeflate_gzip_compress_bound(c, job->len), n;
+	int fd, e = 0;
+
+	if (bound > *out_size) {
+		unsigned char *grown = realloc(*out, bound);
+
+		if (!grown)
+			return ENOMEM;
+		*out = grown;
+		*out_size = bound;
+	}
+	n = libdeflate_gzip_compress(c, job->data, job->len, *out, *out_size);
+	if (n == 0)
+		return EIO;
+	fd = open(job->path, O_WRONLY | O_CLOEXEC | (job->create ? O_CREAT | O_TRUNC : O_APPEND),
+		  0644);
+	if (fd < 0)
+		return errno;
+	if (write_all(fd, *out, n) < 0)
+		e = errno ? errno : EIO;
+	if (close(fd) < 0 && !e)
+		e = errno;
+	return e;
+}
+#endif
 
 static void job_free(struct job *job)
 {
@@ -168,13 +208,19 @@ static void *worker_main(void *arg)
 	struct fp_jsonl *j = arg;
 	size_t out_size = 256 << 10;
 	unsigned char *out = malloc(out_size);
-	z_stream zs;
 	int ready;
+#ifdef FP_HAVE_LIBDEFLATE
+	struct libdeflate_compressor *ldc = libdeflate_alloc_compressor(j->opt.level);
+
+	ready = out && ldc;
+#else
+	z_stream zs;
 
 	memset(&zs, 0, sizeof(zs));
 	/* windowBits 15 + 16: a gzip wrapper around each member. */
 	ready = out && deflateInit2(&zs, j->opt.level, Z_DEFLATED, 15 + 16, 8,
 				    Z_DEFAULT_STRATEGY) == Z_OK;
+#endif
 	pthread_mutex_lock(&j->lock);
 	for (;;) {
 		struct job *job;
@@ -191,7 +237,11 @@ static void *worker_main(void *arg)
 		j->busy = 1;
 		if (!j->discard && !j->worker_errno) {
 			pthread_mutex_unlock(&j->lock);
+#ifdef FP_HAVE_LIBDEFLATE
+			e = ready ? run_job_libdeflate(ldc, &out, &out_size, job) : ENOMEM;
+#else
 			e = ready ? run_job(&zs, out, out_size, job) : ENOMEM;
+#endif
 			pthread_mutex_lock(&j->lock);
 		}
 		if (e && !j->worker_errno) {
@@ -204,8 +254,12 @@ static void *worker_main(void *arg)
 		job_free(job);
 	}
 	pthread_mutex_unlock(&j->lock);
+#ifdef FP_HAVE_LIBDEFLATE
+	libdeflate_free_compressor(ldc);
+#else
 	if (ready)
 		deflateEnd(&zs);
+#endif
 	free(out);
 	return NULL;
 }
@@ -817,5 +871,13 @@ void fp_jsonl_free(struct fp_jsonl *j)
 
 const char *fp_jsonl_version(void)
 {
+#ifdef FP_HAVE_LIBDEFLATE
+	static char v[64];
+
+	/* libdeflate has no runtime version call: its headers'. */
+	snprintf(v, sizeof(v), "%s, libdeflate %s", zlibVersion(), LIBDEFLATE_VERSION_STRING);
+	return v;
+#else
 	return zlibVersion();
+#endif
 }

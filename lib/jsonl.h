@@ -10,7 +10,9 @@
  * The gzipped JSON Lines sink of feedpipe-load: one record per line, one
  * gzip stream per file, made of independent members of about 1 MiB of JSON
  * each (every gzip reader concatenates them), compressed on a second thread
- * while the caller goes on. The only module that talks to zlib.
+ * while the caller goes on. The only module that talks to zlib (and to
+ * libdeflate, which compresses instead when the build found it: about
+ * twice as fast at level 1, for the same gzip members).
  *
  * Two layouts:
  *   single file   --out out/articles.jsonl.gz; rejects go to the sibling
@@ -93,7 +95,8 @@ const struct fp_jsonl_counts *fp_jsonl_counts(const struct fp_jsonl *j);
  * way to abandon the output after an error or a signal. Accepts NULL. */
 void fp_jsonl_free(struct fp_jsonl *j);
 
-/* The runtime version of zlib, "1.2.13" (borrowed, static). */
+/* The runtime version of zlib, "1.2.13", followed by ", libdeflate 1.14"
+ * when libdeflate compresses (borrowed, static). */
 const char *fp_jsonl_version(void);
 
 #endif
