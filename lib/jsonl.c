@@ -123,76 +123,120 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
-#ifndef FP_HAVE_LIBDEFLATE
-/* Compresses one block into a gzip member appended to its file. Returns 0
- * or an errno value. */
-static int run_job(z_stream *zs, unsigned char *out, size_t out_size, const struct job *job)
-{
-	int fd, rc, e = 0;
+/*
+ * The compressor: one block in, one whole gzip member out. libdeflate when
+ * the build found it (it compresses a whole buffer at once, which a block
+ * is, in about half zlib's time at level 1, and smaller), zlib otherwise.
+ */
+struct compressor {
+#ifdef FP_HAVE_LIBDEFLATE
+	struct libdeflate_compressor *ld;
+#else
+	z_stream zs;
+#endif
+	unsigned char *out;
+	size_t out_size;
+};
 
-	fd = open(job->path, O_WRONLY | O_CLOEXEC | (job->create ? O_CREAT | O_TRUNC : O_APPEND),
-		  0644);
-	if (fd < 0)
-		return errno;
-	if (deflateReset(zs) != Z_OK) {
-		close(fd);
-		return ENOMEM;
+static int compressor_init(struct compressor *c, int level)
+{
+	memset(c, 0, sizeof(*c));
+#ifdef FP_HAVE_LIBDEFLATE
+	c->ld = libdeflate_alloc_compressor(level);
+	return c->ld ? 0 : -1;
+#else
+	/* windowBits 15 + 16: a gzip wrapper around each member. */
+	if (deflateInit2(&c->zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		c->zs.state = NULL;
+		return -1;
 	}
-	zs->next_in = (unsigned char *)job->data;
-	zs->avail_in = (uInt)job->len;
-	do {
-		zs->next_out = out;
-		zs->avail_out = (uInt)out_size;
-		rc = deflate(zs, Z_FINISH);
-		if (rc == Z_STREAM_ERROR) {
-			e = EIO;
-			break;
-		}
-		if (write_all(fd, out, out_size - zs->avail_out) < 0) {
-			e = errno ? errno : EIO;
-			break;
-		}
-	} while (rc != Z_STREAM_END);
-	if (close(fd) < 0 && !e)
-		e = errno;
-	return e;
+	return 0;
+#endif
 }
+
+static void compressor_release(struct compressor *c)
+{
+#ifdef FP_HAVE_LIBDEFLATE
+	libdeflate_free_compressor(c->ld);
+#else
+	if (c->zs.state)
+		deflateEnd(&c->zs);
+#endif
+	free(c->out);
+}
+
+/* Compresses `len` bytes into c->out, grown to the bound. Returns the size
+ * of the member, or 0 (out of memory, or the library failed). */
+static size_t compress_block(struct compressor *c, const char *data, size_t len)
+{
+#ifdef FP_HAVE_LIBDEFLATE
+	size_t bound = libdeflate_gzip_compress_bound(c->ld, len);
+#else
+	size_t bound = deflateBound(&c->zs, (uLong)len);
 #endif
 
-#ifdef FP_HAVE_LIBDEFLATE
-/*
- * The same with libdeflate, which compresses a whole buffer at once (a
- * block is one) in about half zlib's time at level 1, and smaller. `*out`
- * grows to the bound of the block.
- */
-static int run_job_libdeflate(struct libdeflate_compressor *c, unsigned char **out,
-			      size_t *out_size, const struct job *job)
-{
-	size_t bound = libdeflate_gzip_compress_bound(c, job->len), n;
-	int fd, e = 0;
-
-	if (bound > *out_size) {
-		unsigned char *grown = realloc(*out, bound);
+	if (bound > c->out_size) {
+		unsigned char *grown = realloc(c->out, bound);
 
 		if (!grown)
-			return ENOMEM;
-		*out = grown;
-		*out_size = bound;
+			return 0;
+		c->out = grown;
+		c->out_size = bound;
 	}
-	n = libdeflate_gzip_compress(c, job->data, job->len, *out, *out_size);
+#ifdef FP_HAVE_LIBDEFLATE
+	return libdeflate_gzip_compress(c->ld, data, len, c->out, c->out_size);
+#else
+	if (deflateReset(&c->zs) != Z_OK)
+		return 0;
+	c->zs.next_in = (unsigned char *)data;
+	c->zs.avail_in = (uInt)len;
+	c->zs.next_out = c->out;
+	c->zs.avail_out = (uInt)c->out_size;
+	/* Level 0 (stored blocks) may take more than one call. */
+	for (;;) {
+		int rc = deflate(&c->zs, Z_FINISH);
+		size_t done = c->out_size - c->zs.avail_out;
+		unsigned char *grown;
+
+		if (rc == Z_STREAM_END)
+			return done;
+		if (rc != Z_OK && rc != Z_BUF_ERROR)
+			return 0;
+		if (c->zs.avail_out > 0) {
+			if (rc == Z_BUF_ERROR)
+				return 0; /* no progress possible */
+			continue;
+		}
+		grown = realloc(c->out, 2 * c->out_size);
+		if (!grown)
+			return 0;
+		c->out = grown;
+		c->out_size *= 2;
+		c->zs.next_out = c->out + done;
+		c->zs.avail_out = (uInt)(c->out_size - done);
+	}
+#endif
+}
+
+/* Compresses one block into a gzip member appended to its file. Returns 0
+ * or an errno value. */
+static int run_job(struct compressor *c, const struct job *job)
+{
+	size_t n = compress_block(c, job->data, job->len);
+	int fd, e = 0;
+
 	if (n == 0)
-		return EIO;
+		return ENOMEM;
 	fd = open(job->path, O_WRONLY | O_CLOEXEC | (job->create ? O_CREAT | O_TRUNC : O_APPEND),
 		  0644);
 	if (fd < 0)
 		return errno;
-	if (write_all(fd, *out, n) < 0)
+	if (write_all(fd, c->out, n) < 0)
 		e = errno ? errno : EIO;
 	if (close(fd) < 0 && !e)
 		e = errno;
 	return e;
 }
-#endif
 
 static void job_free(struct job *job)
 {
@@ -206,21 +250,9 @@ static void job_free(struct job *job)
 static void *worker_main(void *arg)
 {
 	struct fp_jsonl *j = arg;
-	size_t out_size = 256 << 10;
-	unsigned char *out = malloc(out_size);
-	int ready;
-#ifdef FP_HAVE_LIBDEFLATE
-	struct libdeflate_compressor *ldc = libdeflate_alloc_compressor(j->opt.level);
+	struct compressor c;
+	int ready = compressor_init(&c, j->opt.level) == 0;
 
-	ready = out && ldc;
-#else
-	z_stream zs;
-
-	memset(&zs, 0, sizeof(zs));
-	/* windowBits 15 + 16: a gzip wrapper around each member. */
-	ready = out && deflateInit2(&zs, j->opt.level, Z_DEFLATED, 15 + 16, 8,
-				    Z_DEFAULT_STRATEGY) == Z_OK;
-#endif
 	pthread_mutex_lock(&j->lock);
 	for (;;) {
 		struct job *job;
@@ -237,11 +269,7 @@ static void *worker_main(void *arg)
 		j->busy = 1;
 		if (!j->discard && !j->worker_errno) {
 			pthread_mutex_unlock(&j->lock);
-#ifdef FP_HAVE_LIBDEFLATE
-			e = ready ? run_job_libdeflate(ldc, &out, &out_size, job) : ENOMEM;
-#else
-			e = ready ? run_job(&zs, out, out_size, job) : ENOMEM;
-#endif
+			e = ready ? run_job(&c, job) : ENOMEM;
 			pthread_mutex_lock(&j->lock);
 		}
 		if (e && !j->worker_errno) {
@@ -254,13 +282,7 @@ static void *worker_main(void *arg)
 		job_free(job);
 	}
 	pthread_mutex_unlock(&j->lock);
-#ifdef FP_HAVE_LIBDEFLATE
-	libdeflate_free_compressor(ldc);
-#else
-	if (ready)
-		deflateEnd(&zs);
-#endif
-	free(out);
+	compressor_release(&c);
 	return NULL;
 }
 
