@@ -1951,7 +1951,7 @@ void fp_pg_free(struct fp_pg *pg)
 /* ---- the driver's incremental state (source_files) ------------------------ */
 
 /* A connection to the schema, migrated as a loader would, no load run. */
-static struct fp_pg *open_for_state(const struct fp_pgstate_options *opt, struct fp_error *err)
+static struct fp_pg *open_for_state(const struct fp_pg_state_options *opt, struct fp_error *err)
 {
 	struct fp_pg_options po;
 
@@ -1961,7 +1961,7 @@ static struct fp_pg *open_for_state(const struct fp_pgstate_options *opt, struct
 	return fp_pg_open(&po, 1, err);
 }
 
-int fp_pgstate_read(const struct fp_pgstate_options *opt, json_t **state, struct fp_error *err)
+int fp_pg_state_read(const struct fp_pg_state_options *opt, json_t **state, struct fp_error *err)
 {
 	struct fp_pg *pg;
 	PGresult *res = NULL;
@@ -2023,7 +2023,7 @@ static int run_state_sql(struct fp_pg *pg, const char *sql, int n, const char *c
 	return ok ? 0 : -1;
 }
 
-int fp_pgstate_write(const struct fp_pgstate_options *opt, const json_t *upsert,
+int fp_pg_state_write(const struct fp_pg_state_options *opt, const json_t *upsert,
 		     const json_t *gone, long long load_run, struct fp_error *err)
 {
 	/* Sorted by path, so that concurrent writers (shards) lock rows in one order. */

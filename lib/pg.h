@@ -12,7 +12,7 @@
  * collected into batches, sent with COPY into session-local staging tables,
  * and upserted in one transaction per batch (README.md, "feedpipe-load" and
  * "SQL schema"). The only module that talks to libpq: it also keeps the
- * driver's incremental state (fp_pgstate_*, at the end).
+ * driver's incremental state (fp_pg_state_*, at the end).
  *
  * A batch is committed whole or not at all. When the connection is lost or
  * the server restarts, the sink reconnects with exponential backoff and
@@ -146,7 +146,7 @@ const char *fp_pg_version(void);
  * "out-of-memory".
  */
 
-struct fp_pgstate_options {
+struct fp_pg_state_options {
 	const char *conninfo; /* borrowed; NULL: "" */
 	const char *schema;   /* borrowed; NULL: "public" */
 	const char *root;     /* the INPUT directory the rows belong to (borrowed) */
@@ -158,7 +158,7 @@ struct fp_pgstate_options {
  * "mtime_ns", "sha256", "load_run"}). Returns 0, or -1 with err and *state
  * NULL.
  */
-int fp_pgstate_read(const struct fp_pgstate_options *opt, json_t **state, struct fp_error *err);
+int fp_pg_state_read(const struct fp_pg_state_options *opt, json_t **state, struct fp_error *err);
 
 /*
  * In one transaction: inserts or updates the rows of `upsert` (borrowed
@@ -166,7 +166,7 @@ int fp_pgstate_read(const struct fp_pgstate_options *opt, json_t **state, struct
  * none) and deletes the rows of the paths in `gone` (borrowed array of
  * strings). Returns 0, or -1 with err; the table is then as it was.
  */
-int fp_pgstate_write(const struct fp_pgstate_options *opt, const json_t *upsert,
+int fp_pg_state_write(const struct fp_pg_state_options *opt, const json_t *upsert,
 		     const json_t *gone, long long load_run, struct fp_error *err);
 
 #endif

@@ -17,7 +17,7 @@
  * In memory a state is a JSON object, relative path -> entry {"path": REL,
  * "bytes": N, "mtime_ns": N, "sha256": HEX} (an entry read from the
  * database also has "load_run"). It is kept either in a file (this module)
- * or in the database (fp_pgstate_* in lib/pg.h); the plan does not care which.
+ * or in the database (fp_pg_state_* in lib/pg.h); the plan does not care which.
  *
  * The state file is JSON lines: a header {"feedpipe_state": 1, "root":
  * ROOT}, then one entry per file. It is written to FILE.tmp, fsynced and

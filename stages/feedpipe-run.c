@@ -117,7 +117,7 @@ struct incremental {
 	const char *file;             /* the state file, or NULL: the database */
 	char file_buf[PATH_MAX];
 	char root[PATH_MAX];          /* realpath(INPUT): the database rows' root */
-	struct fp_pgstate_options db; /* --pg and --schema of the run */
+	struct fp_pg_state_options db; /* --pg and --schema of the run */
 	struct fp_state_plan plan;
 };
 
@@ -195,7 +195,7 @@ static int plan_incremental(struct fp_pipeline *pl, struct incremental *inc,
 	if (pl->shard)
 		fp_walk_parse_shard(&walk, pl->shard);
 	if ((inc->file ? fp_state_read(inc->file, &state, err)
-		       : fp_pgstate_read(&inc->db, &state, err)) < 0)
+		       : fp_pg_state_read(&inc->db, &state, err)) < 0)
 		return -1;
 	if (fp_state_plan(plan, root, &walk, state, inc->full, tmp && *tmp ? tmp : "/tmp", err) < 0)
 		return -1;
@@ -223,7 +223,7 @@ static int record_incremental(struct incremental *inc, const char *root, long lo
 		return 0;
 	if (inc->file)
 		return fp_state_write(inc->file, root, inc->plan.next, err);
-	return fp_pgstate_write(&inc->db, inc->plan.upsert, inc->plan.gone, load_run, err);
+	return fp_pg_state_write(&inc->db, inc->plan.upsert, inc->plan.gone, load_run, err);
 }
 
 /* The exit code and message for a failure of the incremental state. */
