@@ -15,6 +15,7 @@
 #include "pg.h"
 #include "record.h"
 #include "sha256.h"
+#include "state.h"
 #include "utf8.h"
 #include "banned.h"
 
@@ -1961,14 +1962,15 @@ static struct fp_pg *open_for_state(const struct fp_pg_state_options *opt, struc
 	return fp_pg_open(&po, 1, err);
 }
 
-int fp_pg_state_read(const struct fp_pg_state_options *opt, json_t **state, struct fp_error *err)
+int fp_pg_state_read(const struct fp_pg_state_options *opt, struct fp_state *state,
+		     struct fp_error *err)
 {
 	struct fp_pg *pg;
 	PGresult *res = NULL;
 	const char *params[1] = { opt->root };
 	int ret = -1;
 
-	*state = NULL;
+	fp_state_init(state);
 	/* The table may not exist yet: migrate exactly as a loader would. */
 	if (!(pg = open_for_state(opt, err)))
 		return -1;
@@ -1980,31 +1982,29 @@ int fp_pg_state_read(const struct fp_pg_state_options *opt, json_t **state, stru
 		set_pg_error(pg, err, "db-error", "cannot read source_files", res);
 		goto out;
 	}
-	if (!(*state = json_object())) {
-		fp_error_set(err, "out-of-memory", "out of memory");
-		goto out;
-	}
 	for (int i = 0; i < PQntuples(res); i++) {
-		const char *rel = PQgetvalue(res, i, 0);
-		json_t *e = json_pack("{s:s, s:I, s:I, s:s}", "path", rel, "bytes",
-				      (json_int_t)strtoll(PQgetvalue(res, i, 1), NULL, 10),
-				      "mtime_ns",
-				      (json_int_t)strtoll(PQgetvalue(res, i, 2), NULL, 10),
-				      "sha256", PQgetvalue(res, i, 3));
-		if (e && !PQgetisnull(res, i, 4))
-			json_object_set_new(e, "load_run",
-					    json_integer(strtoll(PQgetvalue(res, i, 4), NULL, 10)));
-		if (!e || json_object_set_new(*state, rel, e) < 0) {
+		struct fp_state_entry *e = fp_state_add(state, PQgetvalue(res, i, 0));
+
+		if (!e) {
 			fp_error_set(err, "out-of-memory", "out of memory");
 			goto out;
 		}
+		e->bytes = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		e->mtime_ns = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+		/* Anything but a hex digest never matches a file's; "" says so. */
+		if (PQgetlength(res, i, 3) == (int)sizeof(e->sha256) - 1)
+			memcpy(e->sha256, PQgetvalue(res, i, 3), sizeof(e->sha256));
+		if (!PQgetisnull(res, i, 4))
+			e->load_run = strtoll(PQgetvalue(res, i, 4), NULL, 10);
+	}
+	if (fp_state_sort(state) < 0) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto out;
 	}
 	ret = 0;
 out:
-	if (ret < 0) {
-		json_decref(*state);
-		*state = NULL;
-	}
+	if (ret < 0)
+		fp_state_release(state);
 	PQclear(res);
 	fp_pg_free(pg);
 	return ret;
@@ -2023,8 +2023,9 @@ static int run_state_sql(struct fp_pg *pg, const char *sql, int n, const char *c
 	return ok ? 0 : -1;
 }
 
-int fp_pg_state_write(const struct fp_pg_state_options *opt, const json_t *upsert,
-		     const json_t *gone, long long load_run, struct fp_error *err)
+int fp_pg_state_write(const struct fp_pg_state_options *opt, const struct fp_state *upsert,
+		      const char *const *gone, size_t ngone, long long load_run,
+		      struct fp_error *err)
 {
 	/* Sorted by path, so that concurrent writers (shards) lock rows in one order. */
 	static const char upsert_sql[] =
@@ -2039,26 +2040,32 @@ int fp_pg_state_write(const struct fp_pg_state_options *opt, const json_t *upser
 	static const char delete_sql[] =
 		"DELETE FROM source_files WHERE root = $1"
 		" AND path IN (SELECT json_array_elements_text($2::json))";
-	const char *key, *params[3];
-	json_t *rows = json_array(), *e;
+	const char *params[3];
+	json_t *paths = json_array();
 	char *rows_json = NULL, *gone_json = NULL, run_id[32];
+	size_t rows_len;
+	FILE *rows;
 	struct fp_pg *pg = NULL;
-	int ret = -1;
+	int ret = -1, dumped = 0, failed;
 
-	if (!rows) {
-		fp_error_set(err, "out-of-memory", "out of memory");
-		goto out;
+	/* The rows as one JSON array, written from the entries. */
+	if (!paths || !(rows = open_memstream(&rows_json, &rows_len)))
+		goto nomem;
+	fputc('[', rows);
+	for (size_t i = 0; i < upsert->n && dumped == 0; i++) {
+		if (i)
+			fputc(',', rows);
+		dumped = fp_state_entry_dump(&upsert->v[i], rows);
 	}
-	json_object_foreach((json_t *)upsert, key, e)
-		if (json_array_append(rows, e) < 0) {
-			fp_error_set(err, "out-of-memory", "out of memory");
-			goto out;
-		}
-	if (!(rows_json = json_dumps(rows, JSON_COMPACT)) ||
-	    !(gone_json = json_dumps(gone, JSON_COMPACT))) {
-		fp_error_set(err, "out-of-memory", "out of memory");
-		goto out;
-	}
+	fputc(']', rows);
+	failed = dumped < 0 || ferror(rows);
+	if (fclose(rows) != 0 || failed)
+		goto nomem;
+	for (size_t i = 0; i < ngone; i++)
+		if (json_array_append_new(paths, json_string(gone[i])) < 0)
+			goto nomem;
+	if (!(gone_json = json_dumps(paths, JSON_COMPACT)))
+		goto nomem;
 	snprintf(run_id, sizeof(run_id), "%lld", load_run);
 	if (!(pg = open_for_state(opt, err)))
 		goto out;
@@ -2066,19 +2073,22 @@ int fp_pg_state_write(const struct fp_pg_state_options *opt, const json_t *upser
 	params[1] = rows_json;
 	params[2] = load_run > 0 ? run_id : NULL;
 	if (run_state_sql(pg, "BEGIN", 0, NULL, "cannot write source_files", err) < 0 ||
-	    (json_array_size(rows) > 0 &&
+	    (upsert->n > 0 &&
 	     run_state_sql(pg, upsert_sql, 3, params, "cannot write source_files", err) < 0))
 		goto out;
 	params[1] = gone_json;
-	if ((json_array_size(gone) > 0 &&
+	if ((ngone > 0 &&
 	     run_state_sql(pg, delete_sql, 2, params, "cannot write source_files", err) < 0) ||
 	    run_state_sql(pg, "COMMIT", 0, NULL, "cannot commit source_files", err) < 0)
 		goto out;
 	ret = 0;
+	goto out;
+nomem:
+	fp_error_set(err, "out-of-memory", "out of memory");
 out:
 	fp_pg_free(pg); /* an open transaction is rolled back */
 	free(rows_json);
 	free(gone_json);
-	json_decref(rows);
+	json_decref(paths);
 	return ret;
 }

@@ -146,6 +146,8 @@ const char *fp_pg_version(void);
  * "out-of-memory".
  */
 
+struct fp_state; /* lib/state.h */
+
 struct fp_pg_state_options {
 	const char *conninfo; /* borrowed; NULL: "" */
 	const char *schema;   /* borrowed; NULL: "public" */
@@ -153,20 +155,22 @@ struct fp_pg_state_options {
 };
 
 /*
- * Applies the migrations (as feedpipe-load does), then reads the
- * rows of `root` into *state (new object path -> entry {"path", "bytes",
- * "mtime_ns", "sha256", "load_run"}). Returns 0, or -1 with err and *state
- * NULL.
+ * Applies the migrations (as feedpipe-load does), then reads the rows of
+ * `root` into *state (initialized here, sorted by path; each entry with
+ * its load_run, 0 when NULL). Returns 0, or -1 with err and *state empty.
+ * Release *state either way.
  */
-int fp_pg_state_read(const struct fp_pg_state_options *opt, json_t **state, struct fp_error *err);
+int fp_pg_state_read(const struct fp_pg_state_options *opt, struct fp_state *state,
+		     struct fp_error *err);
 
 /*
- * In one transaction: inserts or updates the rows of `upsert` (borrowed
- * object path -> entry; an entry without "load_run" gets `load_run`, 0 for
- * none) and deletes the rows of the paths in `gone` (borrowed array of
- * strings). Returns 0, or -1 with err; the table is then as it was.
+ * In one transaction: inserts or updates the rows of `upsert` (borrowed; an
+ * entry without a load_run gets `load_run`, 0 for none) and deletes the rows
+ * of the `ngone` paths `gone` (borrowed). Returns 0, or -1 with err; the
+ * table is then as it was.
  */
-int fp_pg_state_write(const struct fp_pg_state_options *opt, const json_t *upsert,
-		     const json_t *gone, long long load_run, struct fp_error *err);
+int fp_pg_state_write(const struct fp_pg_state_options *opt, const struct fp_state *upsert,
+		      const char *const *gone, size_t ngone, long long load_run,
+		      struct fp_error *err);
 
 #endif

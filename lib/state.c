@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,22 +11,283 @@
 
 #include "sha256.h"
 #include "state.h"
+#include "utf8.h"
 
 #include "banned.h"
 
-int fp_state_read(const char *path, json_t **state, struct fp_error *err)
+_Static_assert(sizeof(((struct fp_state_entry *)0)->sha256) == FP_SHA256_HEX_LEN + 1,
+	       "an entry holds a hex SHA-256");
+
+/* ---- the state in memory --------------------------------------------------- */
+
+/* Paths are copied one after another into blocks of growing size. */
+struct fp_state_block {
+	struct fp_state_block *next;
+	size_t used, size;
+	char data[];
+};
+
+#define MIN_BLOCK ((size_t)4 << 10)
+#define MAX_BLOCK ((size_t)1 << 20)
+
+void fp_state_init(struct fp_state *state)
+{
+	memset(state, 0, sizeof(*state));
+}
+
+void fp_state_release(struct fp_state *state)
+{
+	if (!state)
+		return;
+	while (state->blocks) {
+		struct fp_state_block *next = state->blocks->next;
+		free(state->blocks);
+		state->blocks = next;
+	}
+	free(state->v);
+	fp_state_init(state);
+}
+
+/* Copies the `len` bytes of `s` into the state, NUL-terminated. */
+static const char *store(struct fp_state *state, const char *s, size_t len)
+{
+	struct fp_state_block *b = state->blocks;
+	char *copy;
+
+	if (!b || b->size - b->used <= len) {
+		size_t size = b ? b->size * 2 : MIN_BLOCK;
+
+		if (size > MAX_BLOCK)
+			size = MAX_BLOCK;
+		if (size <= len)
+			size = len + 1;
+		if (!(b = malloc(sizeof(*b) + size)))
+			return NULL;
+		b->next = state->blocks;
+		b->used = 0;
+		b->size = size;
+		state->blocks = b;
+	}
+	copy = b->data + b->used;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	b->used += len + 1;
+	return copy;
+}
+
+static struct fp_state_entry *add(struct fp_state *state, const char *path, size_t len)
+{
+	struct fp_state_entry *e;
+
+	if (state->n == state->cap) {
+		size_t cap = state->cap ? state->cap * 2 : 64;
+		struct fp_state_entry *v = reallocarray(state->v, cap, sizeof(*v));
+
+		if (!v)
+			return NULL;
+		state->v = v;
+		state->cap = cap;
+	}
+	e = &state->v[state->n];
+	memset(e, 0, sizeof(*e));
+	if (!(e->path = store(state, path, len)))
+		return NULL;
+	state->n++;
+	return e;
+}
+
+struct fp_state_entry *fp_state_add(struct fp_state *state, const char *path)
+{
+	return add(state, path, strlen(path));
+}
+
+static int by_path_then_position(const void *a, const void *b)
+{
+	const struct fp_state_entry *const *x = a, *const *y = b;
+	int c = strcmp((*x)->path, (*y)->path);
+
+	/* Sorting pointers, not entries: the entries' positions order equal paths. */
+	return c ? c : (*x > *y) - (*x < *y);
+}
+
+int fp_state_sort(struct fp_state *state)
+{
+	struct fp_state_entry **order, *v;
+	size_t i, n = 0;
+
+	for (i = 1; i < state->n && strcmp(state->v[i - 1].path, state->v[i].path) < 0; i++)
+		;
+	if (i >= state->n)
+		return 0; /* sorted and unique: a state as this module writes it */
+	order = malloc(state->n * sizeof(*order));
+	v = malloc(state->n * sizeof(*v));
+	if (!order || !v) {
+		free(order);
+		free(v);
+		return -1;
+	}
+	for (i = 0; i < state->n; i++)
+		order[i] = &state->v[i];
+	qsort(order, state->n, sizeof(*order), by_path_then_position);
+	for (i = 0; i < state->n; i++)
+		if (i + 1 == state->n || strcmp(order[i]->path, order[i + 1]->path))
+			v[n++] = *order[i]; /* the last of its path */
+	free(order);
+	free(state->v);
+	state->cap = state->n;
+	state->v = v;
+	state->n = n;
+	return 0;
+}
+
+static int path_cmp(const void *path, const void *entry)
+{
+	return strcmp(path, ((const struct fp_state_entry *)entry)->path);
+}
+
+struct fp_state_entry *fp_state_find(const struct fp_state *state, const char *path)
+{
+	if (!state->n)
+		return NULL;
+	return bsearch(path, state->v, state->n, sizeof(*state->v), path_cmp);
+}
+
+/* ---- the state file -------------------------------------------------------- */
+
+/* Writes `s` as a JSON string, exactly as jansson does. */
+static int dump_string(const char *s, FILE *f)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len;
+	json_t *str;
+	int ret;
+
+	for (; *p >= 0x20 && *p != '"' && *p != '\\'; p++)
+		;
+	len = (size_t)((const char *)p - s);
+	if (!*p && fp_utf8_valid_prefix(s, len) == len) {
+		/* Nothing to escape: the rule for paths. */
+		return putc('"', f) == EOF || fwrite(s, 1, len, f) != len || putc('"', f) == EOF
+			       ? -1
+			       : 0;
+	}
+	if (!(str = json_string(s)))
+		return -1; /* not UTF-8 */
+	ret = json_dumpf(str, f, JSON_ENCODE_ANY);
+	json_decref(str);
+	return ret;
+}
+
+int fp_state_entry_dump(const struct fp_state_entry *e, FILE *f)
+{
+	if (fputs("{\"path\":", f) == EOF || dump_string(e->path, f) < 0 ||
+	    fprintf(f, ",\"bytes\":%lld,\"mtime_ns\":%lld,\"sha256\":", e->bytes, e->mtime_ns) < 0 ||
+	    dump_string(e->sha256, f) < 0 ||
+	    (e->load_run && fprintf(f, ",\"load_run\":%lld", e->load_run) < 0) || putc('}', f) == EOF)
+		return -1;
+	return 0;
+}
+
+/* Consumes `lit` at *p. */
+static int skip(const char **p, const char *end, const char *lit)
+{
+	size_t len = strlen(lit);
+
+	if ((size_t)(end - *p) < len || memcmp(*p, lit, len))
+		return -1;
+	*p += len;
+	return 0;
+}
+
+/* Parses -?(0|[1-9][0-9]*) at *p, as jansson does: a long long or nothing. */
+static int parse_int(const char **p, const char *end, long long *out)
+{
+	const char *s = *p, *digits;
+	unsigned long long v = 0;
+	int neg = s < end && *s == '-';
+
+	/* 19 digits cannot overflow an unsigned long long; 20 would be out of range. */
+	digits = s += neg;
+	for (; s < end && *s >= '0' && *s <= '9' && s - digits < 19; s++)
+		v = v * 10 + (unsigned)(*s - '0');
+	if (s == digits || (s < end && *s >= '0' && *s <= '9') ||
+	    (*digits == '0' && s - digits > 1) || v > (unsigned long long)LLONG_MAX + (unsigned)neg)
+		return -1;
+	*out = neg && v ? -(long long)(v - 1) - 1 : (long long)v;
+	*p = s;
+	return 0;
+}
+
+/*
+ * Reads a line as fp_state_entry_dump() writes it, without building a
+ * json_t: a path that needs no escape, a lowercase hex SHA-256. Returns 1
+ * with the entry added, 0 when the line is anything else (jansson reads it
+ * then, with the same result for the lines read here), -1 when out of
+ * memory.
+ */
+static int parse_line(struct fp_state *state, const char *line, size_t n)
+{
+	const char *p = line, *end = line + n, *path, *sha;
+	struct fp_state_entry *e;
+	long long bytes, mtime_ns, load_run = 0;
+	size_t len;
+
+	if (skip(&p, end, "{\"path\":\"") < 0)
+		return 0;
+	for (path = p; p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\'; p++)
+		;
+	len = (size_t)(p - path);
+	if (skip(&p, end, "\",\"bytes\":") < 0 || parse_int(&p, end, &bytes) < 0 ||
+	    skip(&p, end, ",\"mtime_ns\":") < 0 || parse_int(&p, end, &mtime_ns) < 0 ||
+	    skip(&p, end, ",\"sha256\":\"") < 0 || end - p < FP_SHA256_HEX_LEN + 1)
+		return 0;
+	sha = p;
+	for (; p < sha + FP_SHA256_HEX_LEN; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return 0;
+	if (skip(&p, end, "\"") < 0 ||
+	    (skip(&p, end, ",\"load_run\":") == 0 && parse_int(&p, end, &load_run) < 0) ||
+	    skip(&p, end, "}") < 0 || (p < end && skip(&p, end, "\n") < 0) || p != end ||
+	    fp_utf8_valid_prefix(path, len) != len)
+		return 0;
+	if (!(e = add(state, path, len)))
+		return -1;
+	e->bytes = bytes;
+	e->mtime_ns = mtime_ns;
+	e->load_run = load_run;
+	memcpy(e->sha256, sha, FP_SHA256_HEX_LEN);
+	e->sha256[FP_SHA256_HEX_LEN] = '\0';
+	return 1;
+}
+
+/* Adds the entry of the JSON object `e` (borrowed). */
+static int add_object(struct fp_state *state, const json_t *obj)
+{
+	const char *sha = json_string_value(json_object_get(obj, "sha256"));
+	struct fp_state_entry *e =
+		fp_state_add(state, json_string_value(json_object_get(obj, "path")));
+
+	if (!e)
+		return -1;
+	e->bytes = json_integer_value(json_object_get(obj, "bytes"));
+	e->mtime_ns = json_integer_value(json_object_get(obj, "mtime_ns"));
+	e->load_run = json_integer_value(json_object_get(obj, "load_run"));
+	/* Anything but a hex digest never matches a file's; "" says so. */
+	if (sha && strlen(sha) == FP_SHA256_HEX_LEN)
+		memcpy(e->sha256, sha, FP_SHA256_HEX_LEN + 1);
+	return 0;
+}
+
+int fp_state_read(const char *path, struct fp_state *state, struct fp_error *err)
 {
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	long lineno = 0;
-	int ret = -1;
+	int ret = -1, fast;
 
-	if (!(*state = json_object())) {
-		fp_error_set(err, "out-of-memory", "out of memory");
-		goto out;
-	}
+	fp_state_init(state);
 	if (!f) {
 		if (errno == ENOENT)
 			ret = 0; /* the first run */
@@ -34,9 +296,17 @@ int fp_state_read(const char *path, json_t **state, struct fp_error *err)
 		goto out;
 	}
 	while ((n = getline(&line, &cap, f)) > 0) {
-		json_t *e = json_loadb(line, (size_t)n, 0, NULL);
-		const char *rel = json_string_value(json_object_get(e, "path"));
+		json_t *e;
+		const char *rel;
+
 		lineno++;
+		if (lineno > 1 && (fast = parse_line(state, line, (size_t)n)) != 0) {
+			if (fast < 0)
+				goto nomem;
+			continue;
+		}
+		e = json_loadb(line, (size_t)n, 0, NULL);
+		rel = json_string_value(json_object_get(e, "path"));
 		if (lineno == 1 && json_integer_value(json_object_get(e, "feedpipe_state")) == 1) {
 			json_decref(e);
 			continue;
@@ -47,18 +317,25 @@ int fp_state_read(const char *path, json_t **state, struct fp_error *err)
 			fp_error_at(err, path, lineno, 0);
 			goto out;
 		}
-		json_object_set_new(*state, rel, e);
+		fast = add_object(state, e);
+		json_decref(e);
+		if (fast < 0)
+			goto nomem;
 	}
 	if (ferror(f)) {
 		fp_error_set(err, "state-read", "cannot read the state: %s", strerror(errno));
 		goto out;
 	}
+	if (fp_state_sort(state) < 0)
+		goto nomem;
 	ret = 0;
+	goto out;
+nomem:
+	fp_error_set(err, "out-of-memory", "out of memory");
 out:
 	if (ret < 0) {
 		fp_error_at(err, path, 0, 0);
-		json_decref(*state);
-		*state = NULL;
+		fp_state_release(state);
 	}
 	if (f)
 		fclose(f);
@@ -66,165 +343,13 @@ out:
 	return ret;
 }
 
-static int file_sha256(const char *path, char hex[FP_SHA256_HEX_LEN + 1])
-{
-	struct fp_sha256 ctx;
-	unsigned char buf[1 << 16], digest[FP_SHA256_LEN];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	fp_sha256_init(&ctx);
-	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-		if (n > 0)
-			fp_sha256_update(&ctx, buf, (size_t)n);
-	close(fd);
-	if (n < 0)
-		return -1;
-	fp_sha256_final(&ctx, digest);
-	fp_sha256_tohex(digest, hex);
-	return 0;
-}
-
-struct planning {
-	struct fp_state_plan *plan;
-	json_t *old;
-	json_t *seen; /* paths the walk reported: rel -> true */
-	FILE *list;
-	int full;
-};
-
-/* Records `entry` (stolen) in the next state, and among the rows to write. */
-static int record(struct planning *p, const char *rel, json_t *entry)
-{
-	if (!entry || json_object_set(p->plan->next, rel, entry) < 0 ||
-	    json_object_set(p->plan->upsert, rel, entry) < 0) {
-		json_decref(entry);
-		return -1;
-	}
-	json_decref(entry);
-	return 0;
-}
-
-static int plan_file(void *data, const char *root, const char *rel, const char *path,
-		     const struct fp_error *werr)
-{
-	struct planning *p = data;
-	json_t *old = p->full ? NULL : json_object_get(p->old, rel), *entry;
-	char hex[FP_SHA256_HEX_LEN + 1];
-	struct stat st;
-	json_int_t mtime_ns;
-
-	(void)root;
-	if (json_object_set_new(p->seen, rel, json_true()) < 0)
-		return -1;
-	if (werr || stat(path, &st) < 0)
-		goto process; /* extract reports it; not recorded, so retried next time */
-	p->plan->files++;
-	mtime_ns = (json_int_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	if (old && json_integer_value(json_object_get(old, "bytes")) == st.st_size &&
-	    json_integer_value(json_object_get(old, "mtime_ns")) == mtime_ns)
-		return json_object_set(p->plan->next, rel, old) < 0 ? -1 : 0;
-	if (file_sha256(path, hex) < 0)
-		goto process;
-	entry = json_pack("{s:s, s:I, s:I, s:s}", "path", rel, "bytes", (json_int_t)st.st_size,
-			  "mtime_ns", mtime_ns, "sha256", hex);
-	if (old && !strcmp(json_string_value(json_object_get(old, "sha256")) ?: "", hex)) {
-		/* Same content, new mtime: nothing to load, the load_run stays. */
-		p->plan->touched++;
-		if (entry && json_object_get(old, "load_run") &&
-		    json_object_set(entry, "load_run", json_object_get(old, "load_run")) < 0)
-			return json_decref(entry), -1;
-		return record(p, rel, entry);
-	}
-	if (record(p, rel, entry) < 0)
-		return -1;
-process:
-	p->plan->changed++;
-	return fwrite(path, 1, strlen(path) + 1, p->list) == strlen(path) + 1 ? 0 : -1;
-}
-
-/*
- * The old entries the walk did not see: kept while their file exists (it
- * belongs to another shard or glob, or its directory was unreadable), gone
- * when it does not.
- */
-static int keep_or_drop(struct planning *p, const char *root)
-{
-	const char *rel;
-	json_t *e;
-	char path[PATH_MAX];
-	struct stat st;
-
-	json_object_foreach(p->old, rel, e) {
-		if (json_object_get(p->seen, rel))
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) < sizeof(path) &&
-		    stat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR)) {
-			if (json_array_append_new(p->plan->gone, json_string(rel)) < 0)
-				return -1;
-		} else if (json_object_set(p->plan->next, rel, e) < 0) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
-int fp_state_plan(struct fp_state_plan *plan, const char *root, const struct fp_walk *walk,
-		  json_t *state, int full, const char *tmpdir, struct fp_error *err)
-{
-	struct planning p = { .plan = plan, .old = state, .full = full };
-	char list[PATH_MAX];
-	int fd, ret = -1;
-
-	memset(plan, 0, sizeof(*plan));
-	if ((!p.old && !(p.old = json_object())) || !(p.seen = json_object()) ||
-	    !(plan->next = json_object()) || !(plan->upsert = json_object()) ||
-	    !(plan->gone = json_array())) {
-		fp_error_set(err, "out-of-memory", "out of memory");
-		goto out;
-	}
-	plan->recorded = (long)json_object_size(p.old);
-	snprintf(list, sizeof(list), "%s/feedpipe-list-XXXXXX", tmpdir);
-	if ((fd = mkostemp(list, O_CLOEXEC)) < 0 || !(p.list = fdopen(fd, "w"))) {
-		fp_error_set(err, "tmpdir", "cannot write the list of files: %s", strerror(errno));
-		goto out;
-	}
-	if (!(plan->list_path = strdup(list))) {
-		fp_error_set(err, "out-of-memory", "out of memory");
-		goto out;
-	}
-	if (fp_walk_dir(walk, root, plan_file, &p) != 0 || fflush(p.list) != 0) {
-		fp_error_set(err, "tmpdir", "cannot write the list of files: %s", strerror(errno));
-		goto out;
-	}
-	if (keep_or_drop(&p, root) < 0) {
-		fp_error_set(err, "out-of-memory", "out of memory");
-		goto out;
-	}
-	ret = 0;
-out:
-	if (p.list)
-		fclose(p.list);
-	json_decref(p.seen);
-	json_decref(p.old);
-	return ret;
-}
-
-int fp_state_plan_dirty(const struct fp_state_plan *plan)
-{
-	return json_object_size(plan->upsert) > 0 || json_array_size(plan->gone) > 0;
-}
-
-int fp_state_write(const char *path, const char *root, const json_t *state,
+int fp_state_write(const char *path, const char *root, const struct fp_state *state,
 		   struct fp_error *err)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
-	const char *key;
-	json_t *e, *head = json_pack("{s:i, s:s}", "feedpipe_state", 1, "root", root);
+	json_t *head = json_pack("{s:i, s:s}", "feedpipe_state", 1, "root", root);
 	FILE *f = NULL;
-	int dfd, ret = -1;
+	int dfd, ret = -1, dumped = 0;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp) ||
 	    !(f = fopen(tmp, "we"))) {
@@ -233,11 +358,12 @@ int fp_state_write(const char *path, const char *root, const json_t *state,
 	}
 	json_dumpf(head, f, JSON_COMPACT);
 	fputc('\n', f);
-	json_object_foreach((json_t *)state, key, e) {
-		json_dumpf(e, f, JSON_COMPACT);
-		fputc('\n', f);
-	}
-	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0 || fclose(f) != 0) {
+	for (size_t i = 0; i < state->n && dumped == 0; i++)
+		if ((dumped = fp_state_entry_dump(&state->v[i], f)) == 0)
+			fputc('\n', f);
+	if (dumped < 0 || fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0 || fclose(f) != 0) {
+		if (dumped < 0)
+			fclose(f);
 		f = NULL;
 		fp_error_set(err, "state-write", "cannot write the state: %s", strerror(errno));
 		unlink(tmp);
@@ -265,6 +391,207 @@ out:
 	return ret;
 }
 
+/* ---- planning -------------------------------------------------------------- */
+
+static int file_sha256(const char *path, char hex[FP_SHA256_HEX_LEN + 1])
+{
+	struct fp_sha256 ctx;
+	unsigned char buf[1 << 16], digest[FP_SHA256_LEN];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	fp_sha256_init(&ctx);
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0)
+			fp_sha256_update(&ctx, buf, (size_t)n);
+	close(fd);
+	if (n < 0)
+		return -1;
+	fp_sha256_final(&ctx, digest);
+	fp_sha256_tohex(digest, hex);
+	return 0;
+}
+
+struct planning {
+	struct fp_state_plan *plan;
+	size_t hint; /* where in plan->old the next walked path probably is */
+	FILE *list;
+	int full;
+};
+
+/* The old entry of `rel`, or NULL. */
+static struct fp_state_entry *find_old(struct planning *p, const char *rel)
+{
+	struct fp_state *old = &p->plan->old;
+	struct fp_state_entry *e;
+
+	/* The walk goes nearly in the state's order: the entry after the last
+	 * one found is the likely one. */
+	if (p->hint < old->n && !strcmp(old->v[p->hint].path, rel))
+		e = &old->v[p->hint];
+	else if (!(e = fp_state_find(old, rel)))
+		return NULL;
+	p->hint = (size_t)(e - old->v) + 1;
+	return e;
+}
+
+static int plan_file(void *data, const char *root, const char *rel, const char *path,
+		     const struct fp_error *werr)
+{
+	struct planning *p = data;
+	struct fp_state_entry *old, *e;
+	char hex[FP_SHA256_HEX_LEN + 1];
+	struct stat st;
+	long long mtime_ns;
+	size_t len = strlen(rel);
+
+	(void)root;
+	/* Neither a state file nor the database could record it. */
+	if (fp_utf8_valid_prefix(rel, len) != len)
+		return -1;
+	if ((old = find_old(p, rel)))
+		old->seen = 1; /* and dropped from the next state unless kept below */
+	if (p->full)
+		old = NULL;
+	if (werr || stat(path, &st) < 0)
+		goto process; /* extract reports it; not recorded, so retried next time */
+	p->plan->files++;
+	mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	if (old && old->bytes == st.st_size && old->mtime_ns == mtime_ns) {
+		old->keep = 1;
+		return 0;
+	}
+	if (file_sha256(path, hex) < 0)
+		goto process;
+	if (!(e = add(&p->plan->upsert, rel, len)))
+		return -1;
+	e->bytes = st.st_size;
+	e->mtime_ns = mtime_ns;
+	memcpy(e->sha256, hex, sizeof(hex));
+	if (old && !strcmp(old->sha256, hex)) {
+		/* Same content, new mtime: nothing to load, the load_run stays. */
+		p->plan->touched++;
+		e->load_run = old->load_run;
+		return 0;
+	}
+process:
+	p->plan->changed++;
+	return fwrite(path, 1, strlen(path) + 1, p->list) == strlen(path) + 1 ? 0 : -1;
+}
+
+/*
+ * The old entries the walk did not see: kept while their file exists (it
+ * belongs to another shard or glob, or its directory was unreadable), gone
+ * when it does not.
+ */
+static int keep_or_drop(struct fp_state_plan *plan, const char *root)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t cap = 0;
+
+	for (size_t i = 0; i < plan->old.n; i++) {
+		struct fp_state_entry *e = &plan->old.v[i];
+
+		if (e->seen)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, e->path) < sizeof(path) &&
+		    stat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+			if (plan->ngone == cap) {
+				const char **gone = reallocarray(plan->gone, cap ? cap * 2 : 16,
+								 sizeof(*gone));
+				if (!gone)
+					return -1;
+				plan->gone = gone;
+				cap = cap ? cap * 2 : 16;
+			}
+			plan->gone[plan->ngone++] = e->path;
+		} else {
+			e->keep = 1;
+		}
+	}
+	return 0;
+}
+
+/* plan->next: the old entries kept and the new ones, two sorted runs of
+ * distinct paths (a walked path is never kept), merged. */
+static int merge_next(struct fp_state_plan *plan)
+{
+	const struct fp_state *old = &plan->old, *upsert = &plan->upsert;
+	struct fp_state *next = &plan->next;
+	size_t i, j = 0, kept = 0;
+
+	for (i = 0; i < old->n; i++)
+		kept += old->v[i].keep;
+	if (kept + upsert->n == 0)
+		return 0;
+	if (!(next->v = malloc((kept + upsert->n) * sizeof(*next->v))))
+		return -1;
+	next->cap = kept + upsert->n;
+	for (i = 0; i < old->n || j < upsert->n;) {
+		if (i < old->n && !old->v[i].keep) {
+			i++;
+		} else if (j == upsert->n ||
+			   (i < old->n && strcmp(old->v[i].path, upsert->v[j].path) < 0)) {
+			next->v[next->n] = old->v[i++];
+			next->v[next->n].seen = next->v[next->n].keep = 0;
+			next->n++;
+		} else {
+			next->v[next->n++] = upsert->v[j++];
+		}
+	}
+	return 0;
+}
+
+int fp_state_plan(struct fp_state_plan *plan, const char *root, const struct fp_walk *walk,
+		  struct fp_state *state, int full, const char *tmpdir, struct fp_error *err)
+{
+	struct planning p = { .plan = plan, .full = full };
+	char list[PATH_MAX];
+	int fd, ret = -1;
+
+	memset(plan, 0, sizeof(*plan));
+	if (state) {
+		plan->old = *state;
+		fp_state_init(state);
+	}
+	if (fp_state_sort(&plan->old) < 0) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto out;
+	}
+	plan->recorded = (long)plan->old.n;
+	snprintf(list, sizeof(list), "%s/feedpipe-list-XXXXXX", tmpdir);
+	if ((fd = mkostemp(list, O_CLOEXEC)) < 0 || !(p.list = fdopen(fd, "w"))) {
+		fp_error_set(err, "tmpdir", "cannot write the list of files: %s", strerror(errno));
+		goto out;
+	}
+	if (!(plan->list_path = strdup(list))) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto out;
+	}
+	if (fp_walk_dir(walk, root, plan_file, &p) != 0 || fflush(p.list) != 0) {
+		fp_error_set(err, "tmpdir", "cannot write the list of files: %s", strerror(errno));
+		goto out;
+	}
+	if (keep_or_drop(plan, root) < 0 || fp_state_sort(&plan->upsert) < 0 ||
+	    merge_next(plan) < 0) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto out;
+	}
+	ret = 0;
+out:
+	if (p.list)
+		fclose(p.list);
+	return ret;
+}
+
+int fp_state_plan_dirty(const struct fp_state_plan *plan)
+{
+	return plan->upsert.n > 0 || plan->ngone > 0;
+}
+
 void fp_state_plan_release(struct fp_state_plan *plan)
 {
 	if (!plan)
@@ -272,8 +599,9 @@ void fp_state_plan_release(struct fp_state_plan *plan)
 	if (plan->list_path)
 		unlink(plan->list_path);
 	free(plan->list_path);
-	json_decref(plan->next);
-	json_decref(plan->upsert);
-	json_decref(plan->gone);
+	fp_state_release(&plan->next);
+	fp_state_release(&plan->upsert);
+	fp_state_release(&plan->old);
+	free(plan->gone);
 	memset(plan, 0, sizeof(*plan));
 }

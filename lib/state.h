@@ -1,7 +1,8 @@
 #ifndef FP_STATE_H
 #define FP_STATE_H
 
-#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "walk.h"
@@ -14,25 +15,97 @@
  * records the new state only after the whole pipeline succeeded, so a failed
  * or killed run never records work that was lost.
  *
- * In memory a state is a JSON object, relative path -> entry {"path": REL,
- * "bytes": N, "mtime_ns": N, "sha256": HEX} (an entry read from the
- * database also has "load_run"). It is kept either in a file (this module)
- * or in the database (fp_pg_state_* in lib/pg.h); the plan does not care which.
+ * In memory a state is an array of entries sorted by path (strcmp, one
+ * entry per path), found by binary search; the paths live in blocks the
+ * state owns, not in one allocation each. It is kept either in a file (this
+ * module) or in the database (fp_pg_state_* in lib/pg.h); the plan does not
+ * care which.
  *
- * The state file is JSON lines: a header {"feedpipe_state": 1, "root":
- * ROOT}, then one entry per file. It is written to FILE.tmp, fsynced and
- * renamed over FILE.
+ * The state file is JSON lines: a header {"feedpipe_state":1,"root":ROOT},
+ * then one entry per file, {"path":REL,"bytes":N,"mtime_ns":N,"sha256":HEX}
+ * and "load_run":N when known, in path order. It is written to FILE.tmp,
+ * fsynced and renamed over FILE.
  */
+
+struct fp_state_entry {
+	const char *path;         /* relative to the root ('/'-separated, UTF-8) */
+	long long bytes, mtime_ns;
+	long long load_run;       /* the load run that loaded the file; 0: none */
+	char sha256[64 + 1];      /* lowercase hex; "" when unknown (never equal
+				     to a file's digest) */
+	unsigned char seen;       /* planning: the walk reported the path */
+	unsigned char keep;       /* planning: the entry goes to the next state */
+};
+
+struct fp_state_block;
+
+struct fp_state {
+	struct fp_state_entry *v; /* sorted by path, unique, once fp_state_sort()ed */
+	size_t n, cap;
+	struct fp_state_block *blocks; /* storage of the paths fp_state_add copied */
+};
+
+/* An empty state; no allocation. */
+void fp_state_init(struct fp_state *state);
+
+/* Frees the entries and the paths the state owns; leaves it empty. Accepts
+ * NULL. */
+void fp_state_release(struct fp_state *state);
+
+/*
+ * Appends an entry for `path` (copied into the state; the other members are
+ * zero, sha256 ""), in any order: call fp_state_sort() before looking paths
+ * up. Returns the entry (borrowed, valid until the next fp_state_add), or
+ * NULL when out of memory.
+ */
+struct fp_state_entry *fp_state_add(struct fp_state *state, const char *path);
+
+/*
+ * Sorts the entries by path; of entries with one path, the one added last
+ * is kept (as when reading lines that set a key again). Cheap when already
+ * sorted. Returns 0, or -1 when out of memory (the state is then as it was).
+ */
+int fp_state_sort(struct fp_state *state);
+
+/* The entry of `path` in a sorted state (borrowed), or NULL. */
+struct fp_state_entry *fp_state_find(const struct fp_state *state, const char *path);
+
+/*
+ * Writes `e` as one compact JSON object, the state file's line without its
+ * newline: {"path","bytes","mtime_ns","sha256"} and "load_run" when not 0.
+ * Returns 0, or -1 on a write error or when the path is not valid UTF-8.
+ */
+int fp_state_entry_dump(const struct fp_state_entry *e, FILE *f);
+
+/*
+ * Reads the state file `path` into *state (initialized here, sorted). A
+ * missing file is the empty state (the first run). Returns 0, or -1 with
+ * err ("state-read", "state-invalid", "out-of-memory") and *state empty.
+ * Release *state either way.
+ */
+int fp_state_read(const char *path, struct fp_state *state, struct fp_error *err);
+
+/*
+ * Writes `state` (borrowed) to the state file `path` atomically, with
+ * `root` in its header: FILE.tmp, fsync, rename, fsync of the directory.
+ * Returns 0, or -1 with err ("state-write"); the old file is then intact.
+ */
+int fp_state_write(const char *path, const char *root, const struct fp_state *state,
+		   struct fp_error *err);
 
 struct fp_state_plan {
 	char *list_path;    /* NUL-separated paths to process, for extract -0 (owned) */
-	json_t *next;       /* the state after a successful run: path -> entry (new) */
-	json_t *upsert;     /* the entries of `next` that are new or differ from the
-			       old state: path -> entry (new). An entry of a file
-			       to process has no "load_run"; a touched one keeps
-			       the old entry's */
-	json_t *gone;       /* paths of the old state whose file no longer exists
-			       (array of strings, new) */
+	struct fp_state next;   /* the state after a successful run, sorted; its
+				   paths are the plan's (in `old` and `upsert`) */
+	struct fp_state upsert; /* the entries of `next` that are new or differ
+				   from the old state, sorted. An entry of a file
+				   to process has no load_run; a touched one
+				   keeps the old entry's */
+	const char **gone;  /* paths of the old state whose file no longer
+			       exists (the array is owned, the paths are in
+			       `old`), in path order */
+	size_t ngone;
+	struct fp_state old; /* the state planned from (owned) */
 	long files;         /* files found */
 	long changed;       /* of which to process */
 	long touched;       /* of which only the mtime changed (not processed) */
@@ -40,32 +113,19 @@ struct fp_state_plan {
 };
 
 /*
- * Reads the state file `path` into *state (new object path -> entry). A
- * missing file is the empty state (the first run). Returns 0, or -1 with err
- * ("state-read", "state-invalid") and *state NULL.
- */
-int fp_state_read(const char *path, json_t **state, struct fp_error *err);
-
-/*
- * Writes `state` (borrowed) to the state file `path` atomically, with
- * `root` in its header: FILE.tmp, fsync, rename, fsync of the directory.
- * Returns 0, or -1 with err ("state-write"); the old file is then intact.
- */
-int fp_state_write(const char *path, const char *root, const json_t *state,
-		   struct fp_error *err);
-
-/*
  * Walks the directory `root` as feedpipe-extract does (`walk`: globs and
- * shard, borrowed), compares each file with `state` (stolen, NULL: empty;
- * `full`: every file is processed) and writes the paths to process, as
- * ROOT/REL, NUL-separated, to a new file in `tmpdir`. Reads only files whose
- * size or mtime changed, to compare their SHA-256. Entries of the old state
- * that the walk did not see are kept when their file still exists (another
- * shard, another glob) and listed in plan->gone when it does not. Returns
- * 0, or -1 with err (I/O, out of memory); release the plan either way.
+ * shard, borrowed), compares each file with `state` (its contents are
+ * stolen and *state left empty; NULL: empty; `full`: every file is
+ * processed) and writes the paths to process, as ROOT/REL, NUL-separated,
+ * to a new file in `tmpdir`. Reads only files whose size or mtime changed,
+ * to compare their SHA-256. Entries of the old state that the walk did not
+ * see are kept when their file still exists (another shard, another glob)
+ * and listed in plan->gone when it does not. A path that is not valid UTF-8
+ * fails the plan, as no state could record it. Returns 0, or -1 with err
+ * (I/O, out of memory); release the plan either way.
  */
 int fp_state_plan(struct fp_state_plan *plan, const char *root, const struct fp_walk *walk,
-		  json_t *state, int full, const char *tmpdir, struct fp_error *err);
+		  struct fp_state *state, int full, const char *tmpdir, struct fp_error *err);
 
 /* True when a successful run has something to record: plan->upsert or
  * plan->gone is not empty. */

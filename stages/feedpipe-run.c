@@ -190,14 +190,14 @@ static int plan_incremental(struct fp_pipeline *pl, struct incremental *inc,
 	struct fp_walk walk = { .globs = globs[0] ? globs : NULL };
 	struct fp_state_plan *plan = &inc->plan;
 	const char *tmp = getenv("TMPDIR"), *root = pl->inputs[0];
-	json_t *state;
+	struct fp_state state;
 
 	if (pl->shard)
 		fp_walk_parse_shard(&walk, pl->shard);
 	if ((inc->file ? fp_state_read(inc->file, &state, err)
 		       : fp_pg_state_read(&inc->db, &state, err)) < 0)
 		return -1;
-	if (fp_state_plan(plan, root, &walk, state, inc->full, tmp && *tmp ? tmp : "/tmp", err) < 0)
+	if (fp_state_plan(plan, root, &walk, &state, inc->full, tmp && *tmp ? tmp : "/tmp", err) < 0)
 		return -1;
 	if (plan->changed == 0)
 		return 0;
@@ -222,8 +222,9 @@ static int record_incremental(struct incremental *inc, const char *root, long lo
 	if (!fp_state_plan_dirty(&inc->plan))
 		return 0;
 	if (inc->file)
-		return fp_state_write(inc->file, root, inc->plan.next, err);
-	return fp_pg_state_write(&inc->db, inc->plan.upsert, inc->plan.gone, load_run, err);
+		return fp_state_write(inc->file, root, &inc->plan.next, err);
+	return fp_pg_state_write(&inc->db, &inc->plan.upsert, inc->plan.gone, inc->plan.ngone,
+				 load_run, err);
 }
 
 /* The exit code and message for a failure of the incremental state. */
@@ -411,7 +412,7 @@ int main(int argc, char **argv)
 	if (inc.on && pl.stats)
 		json_object_set_new(pl.stats, "state", json_pack("{s:I, s:I, s:I, s:I, s:s}", "files",
 			(json_int_t)inc.plan.files, "changed", (json_int_t)inc.plan.changed, "touched",
-			(json_int_t)inc.plan.touched, "gone", (json_int_t)json_array_size(inc.plan.gone),
+			(json_int_t)inc.plan.touched, "gone", (json_int_t)inc.plan.ngone,
 			"in", inc.file ? inc.file : "database"));
 	if (cli.stats_path && pl.stats && json_dump_file(pl.stats, cli.stats_path, JSON_INDENT(2)) < 0)
 		fp_cli_msg(&cli, "%s: cannot write stats", cli.stats_path), ret = ret ? ret : FP_EXIT_IO;

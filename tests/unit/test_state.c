@@ -1,9 +1,12 @@
 /* Unit tests of lib/state.c: planning from the state of incremental runs
- * (new, unchanged, changed, touched, deleted files) and committing it. */
+ * (new, unchanged, changed, touched, deleted files) and committing it; the
+ * state in memory (lookup, order) and in its file (the bytes jansson
+ * writes, lines jansson reads). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "state.h"
 #include "banned.h"
@@ -59,13 +63,14 @@ static void plan(long files, long changed, long touched, const char *list, int c
 	struct fp_walk walk = { 0 };
 	struct fp_error err;
 	char buf[512] = "", expect[512];
-	json_t *state;
+	struct fp_state state;
 	size_t n;
 	FILE *f;
 
 	fp_error_init(&err);
 	assert_int_equal(fp_state_read(state_path, &state, &err), 0);
-	assert_int_equal(fp_state_plan(&p, root, &walk, state, full, dir, &err), 0);
+	assert_int_equal(fp_state_plan(&p, root, &walk, &state, full, dir, &err), 0);
+	assert_int_equal(state.n, 0); /* stolen */
 	assert_int_equal(p.files, files);
 	assert_int_equal(p.changed, changed);
 	assert_int_equal(p.touched, touched);
@@ -86,9 +91,13 @@ static void plan(long files, long changed, long touched, const char *list, int c
 	assert_string_equal(buf, expect);
 	/* Something to record exactly when a file is new, changed, touched or gone. */
 	assert_int_equal(fp_state_plan_dirty(&p),
-			 changed + touched > 0 || json_array_size(p.gone) > 0);
+			 changed + touched > 0 || p.ngone > 0);
+	/* The next state: sorted, every file found (none here is unreadable). */
+	assert_int_equal(p.next.n, (size_t)files);
+	for (size_t i = 1; i < p.next.n; i++)
+		assert_true(strcmp(p.next.v[i - 1].path, p.next.v[i].path) < 0);
 	if (commit)
-		assert_int_equal(fp_state_write(state_path, root, p.next, &err), 0);
+		assert_int_equal(fp_state_write(state_path, root, &p.next, &err), 0);
 	fp_state_plan_release(&p);
 }
 
@@ -120,14 +129,35 @@ static void test_plan(void **state)
 	plan(3, 1, 0, "a.md|", 0, 0);
 }
 
+/* The state as read from the database after the plan `p` was recorded by
+ * load run 7, with a row whose file is gone, added in reverse order. */
+static void db_state(struct fp_state *old, const struct fp_state_plan *p)
+{
+	struct fp_state_entry *e;
+
+	fp_state_init(old);
+	assert_non_null(e = fp_state_add(old, "gone.md"));
+	e->bytes = 1;
+	e->mtime_ns = 1;
+	memcpy(e->sha256, "00", 3);
+	for (size_t i = p->next.n; i-- > 0;) {
+		assert_non_null(e = fp_state_add(old, p->next.v[i].path));
+		e->bytes = p->next.v[i].bytes;
+		e->mtime_ns = p->next.v[i].mtime_ns;
+		memcpy(e->sha256, p->next.v[i].sha256, sizeof(e->sha256));
+		e->load_run = 7;
+	}
+	assert_int_equal(fp_state_sort(old), 0);
+}
+
 /* What a database state needs: the rows to write, the rows to delete, the
  * load_run of a touched file kept; files of another shard are kept. */
 static void test_diff(void **state)
 {
-	struct fp_state_plan p;
+	struct fp_state_plan p, first;
 	struct fp_walk all = { 0 }, shard = { 0 };
 	struct fp_error err;
-	json_t *old = json_object();
+	struct fp_state old;
 	char path[256];
 
 	(void)state;
@@ -136,38 +166,53 @@ static void test_diff(void **state)
 	assert_int_equal(mkdir(root, 0755), 0);
 	write_post("d.md", "d", 1600000000);
 	write_post("e.md", "e", 1600000000);
-	assert_int_equal(fp_state_plan(&p, root, &all, NULL, 0, dir, &err), 0);
-	assert_int_equal(json_object_size(p.upsert), 2);
-	assert_null(json_object_get(json_object_get(p.upsert, "d.md"), "load_run"));
-	/* As read from the database, with the run that loaded them. */
-	json_object_update(old, p.next);
-	json_object_set_new(json_object_get(old, "d.md"), "load_run", json_integer(7));
-	json_object_set_new(json_object_get(old, "e.md"), "load_run", json_integer(7));
-	json_object_set_new(old, "gone.md", json_pack("{s:s, s:i, s:i, s:s}", "path", "gone.md",
-						      "bytes", 1, "mtime_ns", 1, "sha256", "00"));
-	fp_state_plan_release(&p);
+	assert_int_equal(fp_state_plan(&first, root, &all, NULL, 0, dir, &err), 0);
+	assert_int_equal(first.upsert.n, 2);
+	assert_non_null(fp_state_find(&first.upsert, "d.md"));
+	assert_int_equal(fp_state_find(&first.upsert, "d.md")->load_run, 0);
+	assert_string_equal(fp_state_find(&first.upsert, "d.md")->sha256,
+			    "18ac3e7343f016890c510e93f935261169d9e3f565436429830faf0934f4f8e4");
+	assert_int_equal(fp_state_find(&first.upsert, "e.md")->bytes, 1);
+	assert_int_equal(fp_state_find(&first.upsert, "e.md")->mtime_ns, 1600000000000000000LL);
 	write_post("d.md", "d", 1600000100); /* touched */
-	json_incref(old);
-	assert_int_equal(fp_state_plan(&p, root, &all, old, 0, dir, &err), 0);
+	db_state(&old, &first);
+	assert_int_equal(fp_state_plan(&p, root, &all, &old, 0, dir, &err), 0);
+	assert_int_equal(p.recorded, 3);
 	assert_int_equal(p.touched, 1);
-	assert_int_equal(json_object_size(p.upsert), 1);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(p.upsert, "d.md"),
-							    "load_run")),
-			 7);
-	assert_int_equal(json_array_size(p.gone), 1);
-	assert_string_equal(json_string_value(json_array_get(p.gone, 0)), "gone.md");
-	assert_null(json_object_get(p.next, "gone.md"));
+	assert_int_equal(p.changed, 0);
+	assert_int_equal(p.upsert.n, 1);
+	assert_string_equal(p.upsert.v[0].path, "d.md");
+	assert_int_equal(p.upsert.v[0].load_run, 7);
+	assert_int_equal(p.upsert.v[0].mtime_ns, 1600000100000000000LL);
+	assert_int_equal(p.ngone, 1);
+	assert_string_equal(p.gone[0], "gone.md");
+	assert_null(fp_state_find(&p.next, "gone.md"));
+	assert_int_equal(p.next.n, 2);
+	assert_int_equal(fp_state_find(&p.next, "d.md")->mtime_ns, 1600000100000000000LL);
+	assert_int_equal(fp_state_find(&p.next, "e.md")->load_run, 7);
+	fp_state_plan_release(&p);
+	/* --full: every file again, as new (no load_run kept). */
+	db_state(&old, &first);
+	assert_int_equal(fp_state_plan(&p, root, &all, &old, 1, dir, &err), 0);
+	assert_int_equal(p.changed, 2);
+	assert_int_equal(p.touched, 0);
+	assert_int_equal(p.upsert.n, 2);
+	assert_int_equal(p.upsert.v[0].load_run + p.upsert.v[1].load_run, 0);
+	assert_int_equal(p.ngone, 1);
 	fp_state_plan_release(&p);
 	/* A shard that does not hold e.md keeps its entry: it still exists. */
 	assert_int_equal(fp_walk_parse_shard(&shard, "0/2"), 0);
 	snprintf(path, sizeof(path), "%s", fp_walk_in_shard(&shard, "e.md") ? "1/2" : "0/2");
 	assert_int_equal(fp_walk_parse_shard(&shard, path), 0);
 	assert_false(fp_walk_in_shard(&shard, "e.md"));
-	assert_int_equal(fp_state_plan(&p, root, &shard, old, 0, dir, &err), 0);
-	assert_non_null(json_object_get(p.next, "e.md"));
-	assert_null(json_object_get(p.upsert, "e.md"));
-	assert_int_equal(json_array_size(p.gone), 1);
+	db_state(&old, &first);
+	assert_int_equal(fp_state_plan(&p, root, &shard, &old, 0, dir, &err), 0);
+	assert_non_null(fp_state_find(&p.next, "e.md"));
+	assert_int_equal(fp_state_find(&p.next, "e.md")->load_run, 7);
+	assert_null(fp_state_find(&p.upsert, "e.md"));
+	assert_int_equal(p.ngone, 1);
 	fp_state_plan_release(&p);
+	fp_state_plan_release(&first);
 	snprintf(path, sizeof(path), "%s/d.md", root);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/e.md", root);
@@ -175,27 +220,257 @@ static void test_diff(void **state)
 	snprintf(root, sizeof(root), "%s/posts", dir);
 }
 
-static void test_bad_state(void **state)
+#define HEX "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* Writes `text` as the state file. */
+static void write_state(const char *text)
 {
-	struct fp_state_plan p;
-	struct fp_walk walk = { 0 };
-	struct fp_error err;
-	json_t *old;
 	FILE *f = fopen(state_path, "w");
 
-	(void)state;
 	assert_non_null(f);
-	fputs("not a state\n", f);
-	fclose(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Reads the state file, expecting "state-invalid" at `line`. */
+static void invalid_at(long line)
+{
+	struct fp_error err;
+	struct fp_state old;
+
 	fp_error_init(&err);
-	memset(&p, 0, sizeof(p));
 	assert_int_equal(fp_state_read(state_path, &old, &err), -1);
-	assert_null(old);
+	assert_int_equal(old.n, 0);
 	assert_string_equal(err.reason, "state-invalid");
-	fp_state_plan_release(&p);
-	(void)walk;
+	assert_string_equal(err.text, "not a feedpipe state file");
+	assert_string_equal(err.source, state_path);
+	assert_int_equal(err.line, line);
+	fp_state_release(&old);
+}
+
+static void test_bad_state(void **state)
+{
+	static const char head[] = "{\"feedpipe_state\":1,\"root\":\"/r\"}\n";
+	static const char *const bad[] = {
+		"{\"path\":\"a.md\",\"bytes\":01,\"mtime_ns\":1,\"sha256\":\"" HEX "\"}\n",
+		"{\"path\":\"a\x01.md\",\"bytes\":1,\"mtime_ns\":1,\"sha256\":\"" HEX "\"}\n",
+		"{\"path\":\"a\xff.md\",\"bytes\":1,\"mtime_ns\":1,\"sha256\":\"" HEX "\"}\n",
+		"{\"path\":\"a.md\",\"bytes\":\"1\",\"mtime_ns\":1,\"sha256\":\"" HEX "\"}\n",
+		"{\"path\":\"a.md\",\"bytes\":1,\"mtime_ns\":1,\"sha256\":\"" HEX "\"} x\n",
+		"{\"path\":\"a.md\",\"bytes\":99999999999999999999,\"mtime_ns\":1,\"sha256\":\"" HEX "\"}\n",
+		"{\"path\":\"a.md\",\"bytes\":9223372036854775808,\"mtime_ns\":1,\"sha256\":\"" HEX "\"}\n",
+		"{\"path\":\"a.md\",\"bytes\":1,\"mtime_ns\":-9223372036854775809,\"sha256\":\"" HEX "\"}\n",
+		"{\"path\":\"a.md\",\"bytes\":1,\"mtime_ns\":1,\"sha256\":\"" HEX "\"\n",
+		"{\"path\":\"a.md\",\"bytes\":-,\"mtime_ns\":1,\"sha256\":\"" HEX "\"}\n",
+		"{\"path\":7,\"bytes\":1}\n",
+		"[\"a.md\"]\n",
+		"\n",
+	};
+	char text[512];
+
+	(void)state;
+	write_state("not a state\n");
+	invalid_at(1);
+	/* An entry where the header belongs. */
+	write_state("{\"path\":\"a.md\",\"bytes\":1,\"mtime_ns\":1,\"sha256\":\"" HEX "\"}\n");
+	invalid_at(1);
+	write_state("{\"feedpipe_state\":2,\"root\":\"/r\"}\n");
+	invalid_at(1);
+	/* Lines jansson refuses are refused, whoever reads them. */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		snprintf(text, sizeof(text), "%s{\"path\":\"ok.md\",\"bytes\":1,\"mtime_ns\":1,"
+					     "\"sha256\":\"" HEX "\"}\n%s",
+			 head, bad[i]);
+		write_state(text);
+		invalid_at(3);
+	}
 	unlink(state_path);
 	fp_state_plan_release(NULL);
+	fp_state_release(NULL);
+}
+
+/* Paths looked up among many entries added out of order, some twice. */
+static void test_lookup(void **state)
+{
+	struct fp_state s;
+	struct fp_state_entry *e, *v;
+	char path[64];
+	const unsigned n = 5000;
+
+	(void)state;
+	fp_state_init(&s);
+	assert_null(fp_state_find(&s, "a.md"));
+	assert_int_equal(fp_state_sort(&s), 0);
+	/* 7919 is prime: i * 7919 % n visits every number below n once. */
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = i * 7919 % n;
+		snprintf(path, sizeof(path), "d%u/%u.md", k % 37, k);
+		assert_non_null(e = fp_state_add(&s, path));
+		e->bytes = k;
+	}
+	for (unsigned k = 0; k < n; k += 3) { /* again, later: these win */
+		snprintf(path, sizeof(path), "d%u/%u.md", k % 37, k);
+		assert_non_null(e = fp_state_add(&s, path));
+		e->bytes = k + n;
+		e->load_run = 1;
+	}
+	assert_int_equal(fp_state_sort(&s), 0);
+	assert_int_equal(s.n, n);
+	for (size_t i = 1; i < s.n; i++)
+		assert_true(strcmp(s.v[i - 1].path, s.v[i].path) < 0);
+	for (unsigned k = 0; k < n; k++) {
+		snprintf(path, sizeof(path), "d%u/%u.md", k % 37, k);
+		assert_non_null(e = fp_state_find(&s, path));
+		assert_string_equal(e->path, path);
+		assert_int_equal(e->bytes, k % 3 ? k : k + n);
+		assert_int_equal(e->load_run, k % 3 ? 0 : 1);
+	}
+	assert_null(fp_state_find(&s, ""));
+	assert_null(fp_state_find(&s, "d0"));
+	assert_null(fp_state_find(&s, "d0/"));
+	assert_null(fp_state_find(&s, "d9/9.m"));
+	assert_null(fp_state_find(&s, "zzz"));
+	/* Sorted already: nothing moves. */
+	v = s.v;
+	assert_int_equal(fp_state_sort(&s), 0);
+	assert_ptr_equal(s.v, v);
+	fp_state_release(&s);
+	assert_int_equal(s.n, 0);
+	assert_null(s.v);
+}
+
+/* Every line of a state file as jansson writes the entry's object. */
+static void test_file_format(void **state)
+{
+	static const char *const paths[] = {
+		"plain.md", "quote\"d.md", "back\\slash.md", "tab\there.md", "ctl\x01\x1f.md",
+		"new\nline.md", "日本語/記事 1.md", "del\x7f.md", "a/b/c.md", "a.md", "a",
+	};
+	const size_t n = sizeof(paths) / sizeof(*paths);
+	struct fp_state s, back;
+	struct fp_error err;
+	struct fp_state_entry *e;
+	char *line = NULL;
+	size_t cap = 0, lines = 0;
+	FILE *f;
+
+	(void)state;
+	fp_error_init(&err);
+	fp_state_init(&s);
+	for (size_t i = 0; i < n; i++) {
+		assert_non_null(e = fp_state_add(&s, paths[i]));
+		e->bytes = (long long)i * 1000;
+		e->mtime_ns = 1600000000123456789LL + (long long)i;
+		e->load_run = i % 2 ? 0 : (long long)i + 40;
+		if (i != 3)
+			memcpy(e->sha256, HEX, sizeof(HEX));
+	}
+	assert_int_equal(fp_state_sort(&s), 0);
+	assert_int_equal(fp_state_write(state_path, "/root/\"x\"", &s, &err), 0);
+	f = fopen(state_path, "r");
+	assert_non_null(f);
+	while (getline(&line, &cap, f) > 0) {
+		json_t *obj;
+		char *expect;
+
+		if (lines == 0) {
+			obj = json_pack("{s:i, s:s}", "feedpipe_state", 1, "root", "/root/\"x\"");
+		} else {
+			e = &s.v[lines - 1];
+			obj = json_pack("{s:s, s:I, s:I, s:s}", "path", e->path, "bytes",
+					(json_int_t)e->bytes, "mtime_ns", (json_int_t)e->mtime_ns,
+					"sha256", e->sha256);
+			if (e->load_run)
+				json_object_set_new(obj, "load_run", json_integer(e->load_run));
+		}
+		expect = json_dumps(obj, JSON_COMPACT);
+		assert_non_null(expect);
+		assert_int_equal(line[strlen(line) - 1], '\n');
+		line[strlen(line) - 1] = '\0';
+		assert_string_equal(line, expect);
+		free(expect);
+		json_decref(obj);
+		lines++;
+	}
+	fclose(f);
+	free(line);
+	assert_int_equal(lines, n + 1);
+	/* And read back as it was. */
+	assert_int_equal(fp_state_read(state_path, &back, &err), 0);
+	assert_int_equal(back.n, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(back.v[i].path, s.v[i].path);
+		assert_int_equal(back.v[i].bytes, s.v[i].bytes);
+		assert_int_equal(back.v[i].mtime_ns, s.v[i].mtime_ns);
+		assert_int_equal(back.v[i].load_run, s.v[i].load_run);
+		assert_string_equal(back.v[i].sha256, s.v[i].sha256);
+	}
+	fp_state_release(&back);
+	fp_state_release(&s);
+	unlink(state_path);
+}
+
+/* Lines written by other hands (or older versions) read as jansson reads
+ * them; the last line of a path wins; the state comes out sorted. */
+static void test_file_read(void **state)
+{
+	struct fp_state s;
+	struct fp_error err;
+	struct fp_state_entry *e;
+
+	(void)state;
+	fp_error_init(&err);
+	write_state("{\"root\": \"/r\", \"feedpipe_state\": 1}\n"
+		    "{\"path\":\"z.md\",\"bytes\":1,\"mtime_ns\":2,\"sha256\":\"" HEX "\"}\n"
+		    "{ \"bytes\": 5, \"path\": \"x.md\", \"mtime_ns\": 7, \"sha256\": \"" HEX "\" }\n"
+		    "{\"path\":\"y.md\",\"bytes\":1,\"mtime_ns\":2,\"sha256\":\"ABCDEF0123456789"
+		    "ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789\",\"load_run\":3,\"more\":[1]}\n"
+		    "{\"path\":\"z\\u00e9\\/.md\",\"bytes\":1,\"mtime_ns\":2,\"sha256\":\"short\"}\n"
+		    "{\"path\":\"w.md\",\"bytes\":-0}\n"
+		    "{\"path\":\"big.md\",\"bytes\":1234567890123456789,\"mtime_ns\":-12,"
+		    "\"sha256\":\"" HEX "\",\"load_run\":123456789012345678}\n"
+		    "{\"path\":\"max.md\",\"bytes\":9223372036854775807,"
+		    "\"mtime_ns\":-9223372036854775808,\"sha256\":\"" HEX "\"}\n"
+		    "{\"path\":\"cr.md\",\"bytes\":4,\"mtime_ns\":5,\"sha256\":\"" HEX "\"}\r\n"
+		    "{\"path\":\"z.md\",\"bytes\":9,\"mtime_ns\":10,\"sha256\":\"" HEX "\"}\n"
+		    "{\"path\":\"last.md\",\"bytes\":0,\"mtime_ns\":0,\"sha256\":\"" HEX "\"}");
+	assert_int_equal(fp_state_read(state_path, &s, &err), 0);
+	assert_int_equal(s.n, 9);
+	for (size_t i = 1; i < s.n; i++)
+		assert_true(strcmp(s.v[i - 1].path, s.v[i].path) < 0);
+	assert_non_null(e = fp_state_find(&s, "z.md"));
+	assert_int_equal(e->bytes, 9);
+	assert_int_equal(e->mtime_ns, 10);
+	assert_non_null(e = fp_state_find(&s, "x.md"));
+	assert_int_equal(e->bytes, 5);
+	assert_int_equal(e->mtime_ns, 7);
+	assert_string_equal(e->sha256, HEX);
+	assert_non_null(e = fp_state_find(&s, "y.md"));
+	assert_string_equal(e->sha256, "ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789");
+	assert_int_equal(e->load_run, 3);
+	assert_non_null(e = fp_state_find(&s, "z\xc3\xa9/.md"));
+	assert_string_equal(e->sha256, "");
+	assert_non_null(e = fp_state_find(&s, "w.md"));
+	assert_int_equal(e->bytes, 0);
+	assert_int_equal(e->mtime_ns, 0);
+	assert_string_equal(e->sha256, "");
+	assert_non_null(e = fp_state_find(&s, "big.md"));
+	assert_int_equal(e->bytes, 1234567890123456789LL);
+	assert_int_equal(e->mtime_ns, -12);
+	assert_int_equal(e->load_run, 123456789012345678LL);
+	assert_non_null(e = fp_state_find(&s, "max.md"));
+	assert_int_equal(e->bytes, LLONG_MAX);
+	assert_true(e->mtime_ns == LLONG_MIN);
+	assert_non_null(e = fp_state_find(&s, "cr.md"));
+	assert_int_equal(e->bytes, 4);
+	assert_non_null(fp_state_find(&s, "last.md"));
+	fp_state_release(&s);
+	/* No file: the empty state. */
+	unlink(state_path);
+	assert_int_equal(fp_state_read(state_path, &s, &err), 0);
+	assert_int_equal(s.n, 0);
+	assert_false(fp_error_isset(&err));
+	fp_state_release(&s);
 }
 
 int main(void)
@@ -204,6 +479,9 @@ int main(void)
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_bad_state),
+		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_file_format),
+		cmocka_unit_test(test_file_read),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
