@@ -37,6 +37,17 @@ typedef int (*fp_walk_fn)(void *data, const char *root, const char *rel, const c
  */
 int fp_walk_dir(const struct fp_walk *w, const char *root, fp_walk_fn fn, void *data);
 
+struct stat;
+
+/* As fp_walk_fn, with the file's status as stat(2) gives it (a symbolic
+ * link followed), which the walk took anyway; NULL when `err` is set. */
+typedef int (*fp_walk_stat_fn)(void *data, const char *root, const char *rel, const char *path,
+			       const struct stat *st, const struct fp_error *err);
+
+/* fp_walk_dir() for a caller that needs each file's status: it need not
+ * look the file up again. */
+int fp_walk_dir_stat(const struct fp_walk *w, const char *root, fp_walk_stat_fn fn, void *data);
+
 /* True when the file name `name` (last path component) matches the globs. */
 int fp_walk_match(const struct fp_walk *w, const char *name);
 
