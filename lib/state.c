@@ -438,12 +438,11 @@ static struct fp_state_entry *find_old(struct planning *p, const char *rel)
 }
 
 static int plan_file(void *data, const char *root, const char *rel, const char *path,
-		     const struct fp_error *werr)
+		     const struct stat *st, const struct fp_error *werr)
 {
 	struct planning *p = data;
 	struct fp_state_entry *old, *e;
 	char hex[FP_SHA256_HEX_LEN + 1];
-	struct stat st;
 	long long mtime_ns;
 	size_t len = strlen(rel);
 
@@ -455,11 +454,11 @@ static int plan_file(void *data, const char *root, const char *rel, const char *
 		old->seen = 1; /* and dropped from the next state unless kept below */
 	if (p->full)
 		old = NULL;
-	if (werr || stat(path, &st) < 0)
+	if (werr || !st)
 		goto process; /* extract reports it; not recorded, so retried next time */
 	p->plan->files++;
-	mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	if (old && old->bytes == st.st_size && old->mtime_ns == mtime_ns) {
+	mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	if (old && old->bytes == st->st_size && old->mtime_ns == mtime_ns) {
 		old->keep = 1;
 		return 0;
 	}
@@ -467,7 +466,7 @@ static int plan_file(void *data, const char *root, const char *rel, const char *
 		goto process;
 	if (!(e = add(&p->plan->upsert, rel, len)))
 		return -1;
-	e->bytes = st.st_size;
+	e->bytes = st->st_size;
 	e->mtime_ns = mtime_ns;
 	memcpy(e->sha256, hex, sizeof(hex));
 	if (old && !strcmp(old->sha256, hex)) {
@@ -571,7 +570,7 @@ int fp_state_plan(struct fp_state_plan *plan, const char *root, const struct fp_
 		fp_error_set(err, "out-of-memory", "out of memory");
 		goto out;
 	}
-	if (fp_walk_dir(walk, root, plan_file, &p) != 0 || fflush(p.list) != 0) {
+	if (fp_walk_dir_stat(walk, root, plan_file, &p) != 0 || fflush(p.list) != 0) {
 		fp_error_set(err, "tmpdir", "cannot write the list of files: %s", strerror(errno));
 		goto out;
 	}

@@ -220,6 +220,32 @@ static void test_diff(void **state)
 	snprintf(root, sizeof(root), "%s/posts", dir);
 }
 
+/* A symbolic link to a file is planned with the file's size and mtime. */
+static void test_symlink(void **state)
+{
+	struct fp_state_plan p;
+	struct fp_walk walk = { 0 };
+	struct fp_error err;
+	struct fp_state_entry *e;
+	char path[256];
+
+	(void)state;
+	fp_error_init(&err);
+	snprintf(root, sizeof(root), "%s/links", dir);
+	assert_int_equal(mkdir(root, 0755), 0);
+	write_post("target.txt", "twelve bytes", 1500000000);
+	snprintf(path, sizeof(path), "%s/link.md", root);
+	assert_int_equal(symlink("target.txt", path), 0);
+	assert_int_equal(fp_state_plan(&p, root, &walk, NULL, 0, dir, &err), 0);
+	assert_int_equal(p.files, 1);
+	assert_int_equal(p.upsert.n, 1);
+	assert_non_null(e = fp_state_find(&p.upsert, "link.md"));
+	assert_int_equal(e->bytes, 12);
+	assert_int_equal(e->mtime_ns, 1500000000000000000LL);
+	fp_state_plan_release(&p);
+	snprintf(root, sizeof(root), "%s/posts", dir);
+}
+
 #define HEX "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 /* Writes `text` as the state file. */
@@ -478,6 +504,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_symlink),
 		cmocka_unit_test(test_bad_state),
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_file_format),
