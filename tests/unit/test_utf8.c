@@ -51,6 +51,69 @@ static void test_valid_prefix(void **state)
 	prefix("\xE2\x82\xAC", 2, 0);
 }
 
+/* Appends whole characters of 1 to 4 bytes (chosen by `seed`) to b, then
+ * ASCII, until it holds exactly `len` bytes. */
+static size_t filler(char *b, size_t len, unsigned seed)
+{
+	static const char *const chars[] = { "a", "\xC3\xA9", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80",
+					     "\xEF\xBF\xBD", "\xED\x9F\xBF", "<" };
+	size_t n = 0;
+
+	for (;;) {
+		const char *c;
+		size_t w;
+
+		seed = seed * 1103515245u + 12345u;
+		c = chars[(seed >> 16) % 7];
+		w = strlen(c);
+		if (n + w > len)
+			break;
+		memcpy(b + n, c, w);
+		n += w;
+	}
+	memset(b + n, 'x', len - n);
+	return len;
+}
+
+/*
+ * The valid prefix of long strings, where blocks of 32 bytes are checked at
+ * once: each valid and invalid sequence above placed at every offset across
+ * several block boundaries, between valid text of every character width.
+ */
+static void test_valid_prefix_blocks(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t len, prefix;
+	} cases[] = {
+		{ "\xC3\xA9", 2, 2 },	      { "\xE2\x82\xAC", 3, 3 },     { "\xF0\x9F\x98\x80", 4, 4 },
+		{ "\xF4\x8F\xBF\xBF", 4, 4 }, { "\xED\x9F\xBF", 3, 3 },     { "\xC3", 1, 0 },
+		{ "\xE2\x82", 2, 0 },	      { "\xF0\x9F\x98", 3, 0 },     { "\xF4\x90\x80\x80", 4, 0 },
+		{ "\xF5\x80\x80\x80", 4, 0 }, { "\xED\xA0\x80", 3, 0 },     { "\xC0\xAF", 2, 0 },
+		{ "\xC1\xBF", 2, 0 },	      { "\xE0\x80\xAF", 3, 0 },     { "\xE0\x9F\xBF", 3, 0 },
+		{ "\xF0\x80\x80\xAF", 4, 0 }, { "\xF0\x8F\xBF\xBF", 4, 0 }, { "\x80", 1, 0 },
+		{ "\xBF\xBF", 2, 0 },	      { "\xFF", 1, 0 },		    { "\xFE", 1, 0 },
+		{ "\xC3\xA9\x80", 3, 2 },     { "\xE4\xB8\xAD\xAD", 4, 3 },
+	};
+	char b[300];
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+		for (size_t at = 0; at < 140; at++)
+			for (unsigned seed = 1; seed <= 5; seed++) {
+				size_t total = at + cases[c].len + 100;
+
+				filler(b, at, seed);
+				memcpy(b + at, cases[c].s, cases[c].len);
+				filler(b + at + cases[c].len, 100, seed + 7);
+				prefix(b, total,
+				       cases[c].prefix == cases[c].len ? total : at + cases[c].prefix);
+				/* a lone first byte, cut by len */
+				if (cases[c].len > 1)
+					prefix(b, at + 1, at);
+			}
+}
+
 /* Repairs `in` and compares with `want` (NULL: already clean). */
 static void repair(const char *in, size_t len, const char *want, size_t want_invalid,
 		   size_t want_nuls)
@@ -200,6 +263,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_prefix),
+		cmocka_unit_test(test_valid_prefix_blocks),
 		cmocka_unit_test(test_repair_clean),
 		cmocka_unit_test(test_repair_overlongs_and_out_of_range),
 		cmocka_unit_test(test_repair_surrogates),
