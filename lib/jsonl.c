@@ -45,6 +45,7 @@ struct part {
 	char *block;   /* lines not handed over yet */
 	size_t block_len, block_cap;
 	int created;   /* a block was handed over: tmp exists (or will) */
+	int made_dir;  /* this run created the partition's directory */
 	int number;    /* part number within the partition */
 	unsigned long long bytes; /* uncompressed bytes in this part */
 	unsigned long used;       /* LRU clock */
@@ -485,10 +486,18 @@ static int complete(struct fp_jsonl *j, struct part *p, struct fp_error *err)
  * has stopped. */
 static void abandon(struct fp_jsonl *j, struct part *p)
 {
+	char *dir;
+
 	(void)j;
 	if (p->created && p->tmp)
 		unlink(p->tmp);
 	p->created = 0;
+	/* A partition directory this run made goes too, when it is empty
+	 * (another part of the same partition may have completed). */
+	if (p->made_dir && p->final && (dir = dir_of(p->final))) {
+		rmdir(dir);
+		free(dir);
+	}
 	free(p->block);
 	free(p->key);
 	free(p->final);
@@ -597,7 +606,9 @@ static struct part *find_part(struct fp_jsonl *j, const char *key, struct fp_err
 	dir = dup_printf("%s/dt=%s", j->opt.dir, key);
 	if (!dir)
 		goto oom_free;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+	if (mkdir(dir, 0755) == 0) {
+		p->made_dir = 1;
+	} else if (errno != EEXIST) {
 		write_error(j, err, dir, "cannot create directory", errno);
 		free(dir);
 		free(p->key);

@@ -35,6 +35,10 @@ for sig in KILL TERM INT; do
   wait "$pid" || true
   [ -z "$(find "$out/tree" -name 'part-*' -o -name 'rejects.jsonl.gz')" ] ||
     fail "SIG$sig: --out-dir left final names: $(find "$out/tree" -type f)"
+  # Interrupted, not killed: no hidden temporaries, no empty dt= directories.
+  if [ $sig != KILL ]; then
+    [ -z "$(find "$out/tree" -mindepth 1)" ] || fail "SIG$sig: --out-dir left $(find "$out/tree" -mindepth 1)"
+  fi
 done
 
 # A full disk: exit 3, no final file.
