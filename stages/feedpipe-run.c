@@ -242,7 +242,43 @@ static int incremental_failed(struct fp_cli *cli, const struct incremental *inc,
 	return FP_EXIT_DB;
 }
 
-int main(int argc, char **argv)
+/* A run of the driver: its pipeline and what its options asked. */
+struct run {
+	struct fp_pipeline pl;
+	struct incremental inc;
+	struct display display;
+	const char *input;     /* the first INPUT (the incremental run's root) */
+	const char *lock;
+	const char *globs[17], *out_dirs[17];
+	size_t nglobs, nout_dirs;
+	int sinks, outs;
+	long jobs, shard_n;
+};
+
+/* Passes option `opt` to the stages it is for, and notes what the run
+ * needs of it. Returns 0, or -1 out of memory. */
+static int pass_option(struct run *r, size_t i, int opt, struct fp_error *err)
+{
+	if ((passed[i].name && fp_pipeline_add_arg(&r->pl, passed[i].stage, passed[i].name, err)) ||
+	    (optarg && fp_pipeline_add_arg(&r->pl, passed[i].stage, optarg, err)))
+		return -1;
+	r->sinks += opt == O_PG || opt == O_OUT || opt == O_OUT_DIR;
+	r->outs += opt == O_OUT;
+	if (opt == O_GLOB && r->nglobs < 16)
+		r->globs[r->nglobs++] = optarg;
+	if (opt == O_OUT_DIR && r->nout_dirs < 16)
+		r->out_dirs[r->nout_dirs++] = optarg;
+	r->inc.db.conninfo = opt == O_PG ? optarg : r->inc.db.conninfo;
+	r->inc.db.schema = opt == O_SCHEMA ? optarg : r->inc.db.schema;
+	return 0;
+}
+
+/*
+ * Parses the command line into r. Returns -1 to go on, else the exit code
+ * (0 after --help or --version) after a message.
+ */
+static int parse_options(struct run *r, struct fp_cli *cli, int argc, char **argv,
+			 struct fp_error *err)
 {
 	static const struct option longopts[] = {
 		{ "batch-rows", required_argument, NULL, O_BATCH },
@@ -267,162 +303,201 @@ int main(int argc, char **argv)
 		FP_CLI_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct fp_cli cli;
-	struct fp_pipeline pl;
-	struct incremental inc = { 0 };
-	struct fp_error err;
-	const char *lock = NULL, *globs[17] = { NULL }, *out_dirs[17] = { NULL };
-	char msg[256], run_id[32];
-	int opt, sinks = 0, outs = 0, rc, ret = FP_EXIT_USAGE, all_rejects = 1, failed = 0;
-	long jobs = 1, shard_k, shard_n = 1;
-	size_t nglobs = 0, nout_dirs = 0;
+	const size_t npassed = sizeof(passed) / sizeof(passed[0]);
+	long shard_k;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, FP_CLI_SHORTOPTS "0j:", longopts, NULL)) != -1) {
+		size_t i;
+		for (i = 0; i < npassed && passed[i].opt != opt; i++)
+			;
+		if (i < npassed) {
+			if (pass_option(r, i, opt, err) < 0)
+				return -2;
+		} else if (opt == 'j') {
+			if (fp_cli_parse_long(optarg, &r->jobs) < 0 || r->jobs < 1 || r->jobs > 256)
+				return fp_cli_msg(cli, "invalid --jobs '%s': expected 1 to 256", optarg),
+				       FP_EXIT_USAGE;
+		} else if (opt == O_FULL || opt == O_INCREMENTAL || opt == O_LOCK || opt == O_STATE) {
+			r->inc.full |= opt == O_FULL;
+			r->inc.on |= opt == O_INCREMENTAL || opt == O_STATE;
+			r->lock = opt == O_LOCK ? optarg : r->lock;
+			r->inc.file = opt == O_STATE ? optarg : r->inc.file;
+		} else if (opt == O_SHARD) {
+			if (sscanf(optarg, "%ld/%ld%n", &shard_k, &r->shard_n, &(int){ 0 }) != 2 ||
+			    r->shard_n < 1 || shard_k < 0 || shard_k >= r->shard_n)
+				return fp_cli_msg(cli, "invalid --shard '%s': expected K/N, 0 <= K < N",
+						  optarg),
+				       FP_EXIT_USAGE;
+			r->pl.shard = optarg;
+		} else if (opt == 'h' || opt == 'V') {
+			opt == 'h' ? usage(stdout) : fp_cli_version(cli);
+			return FP_EXIT_OK;
+		} else if ((rc = fp_cli_option(cli, opt, optarg)) <= 0) {
+			if (rc == 0)
+				usage(stderr);
+			return FP_EXIT_USAGE;
+		}
+		/* The common options but --stats go to every stage. */
+		if ((opt == 'q' && to_all(&r->pl, "-q", NULL)) ||
+		    (opt == 'v' && to_all(&r->pl, "-v", NULL)) ||
+		    (opt == FP_OPT_MAX_LINE && to_all(&r->pl, "--max-line", optarg)) ||
+		    (opt == FP_OPT_MAX_REJECTS && to_all(&r->pl, "--max-rejects", optarg)))
+			return -2;
+	}
+	if (optind >= argc || r->sinks < 1) {
+		fp_cli_msg(cli, optind >= argc ? "no INPUT given" : "give --pg, --out or --out-dir");
+		usage(stderr);
+		return FP_EXIT_USAGE;
+	}
+	r->pl.jobs = (int)r->jobs;
+	r->pl.inputs = argv + optind;
+	r->pl.ninputs = (size_t)(argc - optind);
+	r->input = argv[optind];
+	return -1;
+}
+
+/*
+ * Everything before the stages start: the incremental run's checks, the
+ * stage executables, the lock, the progress display, the plan. Returns -1
+ * to go on, else the exit code after a message; -2 out of memory.
+ */
+static int prepare(struct run *r, struct fp_cli *cli, struct fp_error *err)
+{
+	struct incremental *inc = &r->inc;
+	char run_id[32];
+
+	if (inc->on && check_incremental(cli, inc, r->pl.inputs, r->pl.ninputs, r->outs,
+					 r->out_dirs[r->nout_dirs ? r->nout_dirs - 1 : 0],
+					 (int)r->nout_dirs) < 0)
+		return FP_EXIT_USAGE;
+	inc->db.root = inc->root;
+	if (fp_pipeline_find_stages(&r->pl, err) < 0)
+		return fp_cli_msg(cli, "%s", err->text), FP_EXIT_USAGE;
+	if (r->lock && fp_pipeline_lock(r->lock, err) < 0)
+		return fp_cli_msg(cli, "%s: %s", r->lock, err->text),
+		       !strcmp(err->reason, "locked") ? FP_EXIT_LOCKED : FP_EXIT_IO;
+	if (cli->verbosity > 0 && (r->display.tty || cli->verbosity > 1)) {
+		r->pl.progress = show_progress;
+		r->pl.progress_ctx = &r->display;
+		r->pl.files_total = fp_pipeline_count_inputs(r->pl.inputs, r->pl.ninputs, r->globs);
+		if (r->pl.files_total > 0)
+			r->pl.files_total = (r->pl.files_total + r->shard_n - 1) / r->shard_n;
+	}
+	if (inc->on && plan_incremental(&r->pl, inc, r->globs, err) < 0)
+		return incremental_failed(cli, inc, err);
+	/* The parts of an incremental run are added beside the earlier runs'. */
+	if (inc->on && r->nout_dirs && inc->plan.changed) {
+		make_run_id(run_id, sizeof(run_id), r->out_dirs);
+		if (fp_pipeline_add_arg(&r->pl, FP_STAGE_LOAD, "--run-id", err) < 0 ||
+		    fp_pipeline_add_arg(&r->pl, FP_STAGE_LOAD, run_id, err) < 0)
+			return -2;
+	}
+	return -1;
+}
+
+/* An incremental run with nothing to load: no stage starts, nothing is
+ * written but new mtimes. Returns the exit code. */
+static int run_nothing(struct run *r, struct fp_cli *cli, struct fp_error *err)
+{
+	if (cli->verbosity > 1)
+		fp_cli_msg(cli, "%ld files, none changed", r->inc.plan.files);
+	r->pl.stats = json_pack("{s:s, s:i, s:i, s:i}", "program", "feedpipe", "files", 0,
+				"records_out", 0, "rejects", 0);
+	if (record_incremental(&r->inc, r->input, 0, err) < 0)
+		return incremental_failed(cli, &r->inc, err);
+	return FP_EXIT_OK;
+}
+
+/*
+ * Runs the stages, names each that failed (the cause before the stages it
+ * took down), and records an incremental run's state when all committed.
+ * Returns the exit code: 1 when every failure was rejects over
+ * --max-rejects, 6 for any other, 128 + the signal that interrupted it.
+ */
+static int run_stages(struct run *r, struct fp_cli *cli, struct fp_error *err)
+{
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct display display = { .tty = isatty(STDERR_FILENO) };
+	char msg[256];
+	int rc, ret, failed = 0, all_rejects = 1;
+	json_t *load;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	r->pl.interrupted = &got_signal;
+	rc = fp_pipeline_run(&r->pl, err);
+	if (rc < 0)
+		fp_cli_msg(cli, "%s", err->text);
+	for (int pass = 1; rc > 0 && pass <= 2 && !failed; pass++)
+		for (size_t i = 0; i < r->pl.nprocs; i++)
+			if (fp_pipeline_describe(&r->pl, &r->pl.procs[i], msg, sizeof(msg)) == pass) {
+				fp_cli_msg(cli, "%s", msg);
+				failed++;
+				all_rejects &= r->pl.procs[i].status == (1 << 8);
+			}
+	ret = r->pl.signal ? 128 + r->pl.signal
+	      : rc < 0	   ? FP_EXIT_IO
+	      : rc > 0	   ? (all_rejects && failed ? FP_EXIT_DATA : FP_EXIT_STAGE)
+			   : FP_EXIT_OK;
+	/* The state advances only when everything was committed. */
+	load = json_object_get(json_object_get(r->pl.stats, "stages"), "load");
+	if (ret == FP_EXIT_OK && r->inc.on &&
+	    record_incremental(&r->inc, r->input, json_integer_value(json_object_get(load, "load_run")),
+			       err) < 0)
+		ret = incremental_failed(cli, &r->inc, err);
+	return ret;
+}
+
+/* Adds the incremental plan's counts to the stats and writes --stats. */
+static int write_stats(struct run *r, struct fp_cli *cli, int ret)
+{
+	const struct fp_state_plan *plan = &r->inc.plan;
+
+	if (r->inc.on && r->pl.stats)
+		json_object_set_new(r->pl.stats, "state",
+				    json_pack("{s:I, s:I, s:I, s:I, s:s}", "files",
+					      (json_int_t)plan->files, "changed",
+					      (json_int_t)plan->changed, "touched",
+					      (json_int_t)plan->touched, "gone", (json_int_t)plan->ngone,
+					      "in", r->inc.file ? r->inc.file : "database"));
+	if (cli->stats_path && r->pl.stats &&
+	    json_dump_file(r->pl.stats, cli->stats_path, JSON_INDENT(2)) < 0) {
+		fp_cli_msg(cli, "%s: cannot write stats", cli->stats_path);
+		ret = ret ? ret : FP_EXIT_IO;
+	}
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct run r = { .display.tty = isatty(STDERR_FILENO), .jobs = 1, .shard_n = 1 };
+	struct fp_cli cli;
+	struct fp_error err;
+	int ret;
 
 	fp_cli_init(&cli, "feedpipe");
-	fp_pipeline_init(&pl);
+	fp_pipeline_init(&r.pl);
 	fp_error_init(&err);
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		argv++, argc--;
 	else if (argc > 1 && argv[1][0] != '-')
-		return fp_cli_msg(&cli, "unknown command '%s' (try 'feedpipe run')", argv[1]), FP_EXIT_USAGE;
-	while ((opt = getopt_long(argc, argv, FP_CLI_SHORTOPTS "0j:", longopts, NULL)) != -1) {
-		size_t i;
-		for (i = 0; i < sizeof(passed) / sizeof(passed[0]) && passed[i].opt != opt; i++)
-			;
-		if (i < sizeof(passed) / sizeof(passed[0])) {
-			if ((passed[i].name && fp_pipeline_add_arg(&pl, passed[i].stage, passed[i].name, &err)) ||
-			    (optarg && fp_pipeline_add_arg(&pl, passed[i].stage, optarg, &err)))
-				goto nomem;
-			sinks += opt == O_PG || opt == O_OUT || opt == O_OUT_DIR;
-			outs += opt == O_OUT;
-			if (opt == O_GLOB && nglobs < 16)
-				globs[nglobs++] = optarg;
-			if (opt == O_OUT_DIR && nout_dirs < 16)
-				out_dirs[nout_dirs++] = optarg;
-			inc.db.conninfo = opt == O_PG ? optarg : inc.db.conninfo;
-			inc.db.schema = opt == O_SCHEMA ? optarg : inc.db.schema;
-		} else if (opt == 'j') {
-			if (fp_cli_parse_long(optarg, &jobs) < 0 || jobs < 1 || jobs > 256) {
-				fp_cli_msg(&cli, "invalid --jobs '%s': expected 1 to 256", optarg);
-				goto out;
-			}
-		} else if (opt == O_FULL || opt == O_INCREMENTAL || opt == O_LOCK || opt == O_STATE) {
-			inc.full |= opt == O_FULL;
-			inc.on |= opt == O_INCREMENTAL || opt == O_STATE;
-			lock = opt == O_LOCK ? optarg : lock;
-			inc.file = opt == O_STATE ? optarg : inc.file;
-		} else if (opt == O_SHARD) {
-			if (sscanf(optarg, "%ld/%ld%n", &shard_k, &shard_n, &(int){ 0 }) != 2 ||
-			    shard_n < 1 || shard_k < 0 || shard_k >= shard_n) {
-				fp_cli_msg(&cli, "invalid --shard '%s': expected K/N, 0 <= K < N", optarg);
-				goto out;
-			}
-			pl.shard = optarg;
-		} else if (opt == 'h' || opt == 'V') {
-			opt == 'h' ? usage(stdout) : fp_cli_version(&cli);
-			ret = FP_EXIT_OK;
-			goto out;
-		} else if ((rc = fp_cli_option(&cli, opt, optarg)) <= 0) {
-			if (rc == 0)
-				usage(stderr);
-			goto out;
-		}
-		/* The common options but --stats go to every stage. */
-		if ((opt == 'q' && to_all(&pl, "-q", NULL)) || (opt == 'v' && to_all(&pl, "-v", NULL)) ||
-		    (opt == FP_OPT_MAX_LINE && to_all(&pl, "--max-line", optarg)) ||
-		    (opt == FP_OPT_MAX_REJECTS && to_all(&pl, "--max-rejects", optarg)))
-			goto nomem;
+		return fp_cli_msg(&cli, "unknown command '%s' (try 'feedpipe run')", argv[1]),
+		       FP_EXIT_USAGE;
+	ret = parse_options(&r, &cli, argc, argv, &err);
+	if (ret == -1)
+		ret = prepare(&r, &cli, &err);
+	if (ret == -1) {
+		ret = r.inc.on && r.inc.plan.changed == 0 ? run_nothing(&r, &cli, &err)
+							  : run_stages(&r, &cli, &err);
+		ret = write_stats(&r, &cli, ret);
 	}
-	if (optind >= argc || sinks < 1) {
-		fp_cli_msg(&cli, optind >= argc ? "no INPUT given" : "give --pg, --out or --out-dir");
-		usage(stderr);
-		goto out;
+	if (ret == -2) {
+		fp_error_set(&err, "out-of-memory", "out of memory");
+		fp_cli_msg(&cli, "%s%s%s", err.source, err.source[0] ? ": " : "", err.text);
+		ret = FP_EXIT_IO;
 	}
-	pl.jobs = (int)jobs;
-	pl.inputs = argv + optind;
-	pl.ninputs = (size_t)(argc - optind);
-	if (inc.on && check_incremental(&cli, &inc, pl.inputs, pl.ninputs, outs,
-					out_dirs[nout_dirs ? nout_dirs - 1 : 0], (int)nout_dirs) < 0)
-		goto out;
-	inc.db.root = inc.root;
-	if (fp_pipeline_find_stages(&pl, &err) < 0) {
-		fp_cli_msg(&cli, "%s", err.text);
-		goto out;
-	}
-	if (lock && fp_pipeline_lock(lock, &err) < 0) {
-		fp_cli_msg(&cli, "%s: %s", lock, err.text);
-		ret = !strcmp(err.reason, "locked") ? FP_EXIT_LOCKED : FP_EXIT_IO;
-		goto out;
-	}
-	if (cli.verbosity > 0 && (display.tty || cli.verbosity > 1)) {
-		pl.progress = show_progress;
-		pl.progress_ctx = &display;
-		pl.files_total = fp_pipeline_count_inputs(pl.inputs, pl.ninputs, globs);
-		if (pl.files_total > 0)
-			pl.files_total = (pl.files_total + shard_n - 1) / shard_n;
-	}
-	ret = FP_EXIT_IO;
-	if (inc.on && plan_incremental(&pl, &inc, globs, &err) < 0) {
-		ret = incremental_failed(&cli, &inc, &err);
-		goto out;
-	}
-	/* The parts of an incremental run are added beside the earlier runs'. */
-	if (inc.on && nout_dirs && inc.plan.changed) {
-		make_run_id(run_id, sizeof(run_id), out_dirs);
-		if (fp_pipeline_add_arg(&pl, FP_STAGE_LOAD, "--run-id", &err) < 0 ||
-		    fp_pipeline_add_arg(&pl, FP_STAGE_LOAD, run_id, &err) < 0)
-			goto nomem;
-	}
-	if (inc.on && inc.plan.changed == 0) {
-		/* Nothing to load: no stage starts, nothing is written but new mtimes. */
-		if (cli.verbosity > 1)
-			fp_cli_msg(&cli, "%ld files, none changed", inc.plan.files);
-		pl.stats = json_pack("{s:s, s:i, s:i, s:i}", "program", "feedpipe", "files", 0,
-				     "records_out", 0, "rejects", 0);
-		ret = FP_EXIT_OK;
-		if (record_incremental(&inc, argv[optind], 0, &err) < 0)
-			ret = incremental_failed(&cli, &inc, &err);
-	} else {
-		signal(SIGPIPE, SIG_IGN);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		pl.interrupted = &got_signal;
-		rc = fp_pipeline_run(&pl, &err);
-		if (rc < 0)
-			fp_cli_msg(&cli, "%s", err.text);
-		for (int pass = 1; rc > 0 && pass <= 2 && !failed; pass++)
-			for (size_t i = 0; i < pl.nprocs; i++)
-				if (fp_pipeline_describe(&pl, &pl.procs[i], msg, sizeof(msg)) == pass) {
-					fp_cli_msg(&cli, "%s", msg);
-					failed++;
-					all_rejects &= pl.procs[i].status == (1 << 8);
-				}
-		ret = pl.signal ? 128 + pl.signal : rc < 0 ? 3 : rc > 0 ? (all_rejects && failed ? 1 : 6) : 0;
-		/* The state advances only when everything was committed. */
-		if (ret == 0 && inc.on &&
-		    record_incremental(&inc, argv[optind],
-				       json_integer_value(json_object_get(
-					       json_object_get(json_object_get(pl.stats, "stages"),
-							       "load"),
-					       "load_run")),
-				       &err) < 0)
-			ret = incremental_failed(&cli, &inc, &err);
-	}
-	if (inc.on && pl.stats)
-		json_object_set_new(pl.stats, "state", json_pack("{s:I, s:I, s:I, s:I, s:s}", "files",
-			(json_int_t)inc.plan.files, "changed", (json_int_t)inc.plan.changed, "touched",
-			(json_int_t)inc.plan.touched, "gone", (json_int_t)inc.plan.ngone,
-			"in", inc.file ? inc.file : "database"));
-	if (cli.stats_path && pl.stats && json_dump_file(pl.stats, cli.stats_path, JSON_INDENT(2)) < 0)
-		fp_cli_msg(&cli, "%s: cannot write stats", cli.stats_path), ret = ret ? ret : FP_EXIT_IO;
-	goto out;
-nomem:
-	fp_error_set(&err, "out-of-memory", "out of memory");
-	ret = FP_EXIT_IO;
-	fp_cli_msg(&cli, "%s%s%s", err.source, err.source[0] ? ": " : "", err.text);
-out:
-	fp_state_plan_release(&inc.plan);
-	fp_pipeline_release(&pl);
+	fp_state_plan_release(&r.inc.plan);
+	fp_pipeline_release(&r.pl);
 	return ret;
 }
