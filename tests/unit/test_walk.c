@@ -130,6 +130,49 @@ static void test_sorted_hidden_links(void **state)
 		   "sub-file.md ");
 }
 
+/* fp_walk_dir_stat: each file with stat(2)'s status of its path (a link
+ * followed), in the same order as fp_walk_dir. */
+static int check_stat(void *data, const char *r, const char *rel, const char *path,
+		      const struct stat *st, const struct fp_error *err)
+{
+	struct seen *s = data;
+	struct stat want;
+	size_t n = strlen(s->list);
+
+	(void)r;
+	(void)rel;
+	assert_null(err);
+	assert_non_null(st);
+	assert_int_equal(stat(path, &want), 0);
+	assert_int_equal(st->st_ino, want.st_ino);
+	assert_int_equal(st->st_size, want.st_size);
+	assert_int_equal(st->st_mtim.tv_sec, want.st_mtim.tv_sec);
+	assert_int_equal(st->st_mtim.tv_nsec, want.st_mtim.tv_nsec);
+	assert_true(S_ISREG(st->st_mode));
+	snprintf(s->list + n, sizeof(s->list) - n, "%s ", rel);
+	return 0;
+}
+
+static void test_stat(void **state)
+{
+	struct fp_walk w = { NULL, 0, 0 };
+	struct seen s;
+	char path[256];
+	FILE *f;
+
+	(void)state;
+	/* a.md grows, so that the link to it differs from a link's own lstat */
+	snprintf(path, sizeof(path), "%s/a.md", root);
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fputs("more bytes\n", f);
+	fclose(f);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(fp_walk_dir_stat(&w, root, check_stat, &s), 0);
+	assert_string_equal(s.list, "A.md _draft.md a.md b.md dir.md/inner.md link.md "
+				    "sub/deeper/y.md sub/z.md sub-file.md ");
+}
+
 static void test_globs(void **state)
 {
 	static const char *const txt[] = { "*.txt", NULL };
@@ -317,6 +360,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sorted_hidden_links),
+		cmocka_unit_test(test_stat),
 		cmocka_unit_test(test_globs),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_stop),
