@@ -349,7 +349,7 @@ int fp_state_write(const char *path, const char *root, const struct fp_state *st
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	json_t *head = json_pack("{s:i, s:s}", "feedpipe_state", 1, "root", root);
 	FILE *f = NULL;
-	int dfd, ret = -1, dumped = 0;
+	int dfd, ret = -1, dumped = 0, ok, saved;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp) ||
 	    !(f = fopen(tmp, "we"))) {
@@ -361,15 +361,19 @@ int fp_state_write(const char *path, const char *root, const struct fp_state *st
 	for (size_t i = 0; i < state->n && dumped == 0; i++)
 		if ((dumped = fp_state_entry_dump(&state->v[i], f)) == 0)
 			fputc('\n', f);
-	if (dumped < 0 || fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0 || fclose(f) != 0) {
-		if (dumped < 0)
-			fclose(f);
-		f = NULL;
-		fp_error_set(err, "state-write", "cannot write the state: %s", strerror(errno));
+	/* Closed whatever failed, and the first failure's errno reported. */
+	ok = dumped == 0 && fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0;
+	saved = errno;
+	if (fclose(f) != 0 && ok) {
+		ok = 0;
+		saved = errno;
+	}
+	f = NULL;
+	if (!ok) {
+		fp_error_set(err, "state-write", "cannot write the state: %s", strerror(saved));
 		unlink(tmp);
 		goto out;
 	}
-	f = NULL;
 	if (rename(tmp, path) < 0) {
 		fp_error_set(err, "state-write", "cannot replace the state: %s", strerror(errno));
 		unlink(tmp);
