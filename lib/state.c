@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "sha256.h"
 #include "state.h"
 #include "utf8.h"
@@ -154,110 +155,24 @@ struct fp_state_entry *fp_state_find(const struct fp_state *state, const char *p
 
 /* ---- the state file -------------------------------------------------------- */
 
-/* Writes `s` as a JSON string, exactly as jansson does. */
-static int dump_string(const char *s, FILE *f)
+static int put_file(const char *buf, size_t size, void *data)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len;
-	json_t *str;
-	int ret;
-
-	for (; *p >= 0x20 && *p != '"' && *p != '\\'; p++)
-		;
-	len = (size_t)((const char *)p - s);
-	if (!*p && fp_utf8_valid_prefix(s, len) == len) {
-		/* Nothing to escape: the rule for paths. */
-		return putc('"', f) == EOF || fwrite(s, 1, len, f) != len || putc('"', f) == EOF
-			       ? -1
-			       : 0;
-	}
-	if (!(str = json_string(s)))
-		return -1; /* not UTF-8 */
-	ret = json_dumpf(str, f, JSON_ENCODE_ANY);
-	json_decref(str);
-	return ret;
+	return fwrite(buf, 1, size, data) == size ? 0 : -1;
 }
 
 int fp_state_entry_dump(const struct fp_state_entry *e, FILE *f)
 {
-	if (fputs("{\"path\":", f) == EOF || dump_string(e->path, f) < 0 ||
-	    fprintf(f, ",\"bytes\":%lld,\"mtime_ns\":%lld,\"sha256\":", e->bytes, e->mtime_ns) < 0 ||
-	    dump_string(e->sha256, f) < 0 ||
-	    (e->load_run && fprintf(f, ",\"load_run\":%lld", e->load_run) < 0) || putc('}', f) == EOF)
-		return -1;
-	return 0;
-}
+	json_t *o = json_pack("{s:s, s:I, s:I, s:s}", "path", e->path, "bytes",
+			      (json_int_t)e->bytes, "mtime_ns", (json_int_t)e->mtime_ns, "sha256",
+			      e->sha256);
+	int ret = -1;
 
-/* Consumes `lit` at *p. */
-static int skip(const char **p, const char *end, const char *lit)
-{
-	size_t len = strlen(lit);
-
-	if ((size_t)(end - *p) < len || memcmp(*p, lit, len))
-		return -1;
-	*p += len;
-	return 0;
-}
-
-/* Parses -?(0|[1-9][0-9]*) at *p, as jansson does: a long long or nothing. */
-static int parse_int(const char **p, const char *end, long long *out)
-{
-	const char *s = *p, *digits;
-	unsigned long long v = 0;
-	int neg = s < end && *s == '-';
-
-	/* 19 digits cannot overflow an unsigned long long; 20 would be out of range. */
-	digits = s += neg;
-	for (; s < end && *s >= '0' && *s <= '9' && s - digits < 19; s++)
-		v = v * 10 + (unsigned)(*s - '0');
-	if (s == digits || (s < end && *s >= '0' && *s <= '9') ||
-	    (*digits == '0' && s - digits > 1) || v > (unsigned long long)LLONG_MAX + (unsigned)neg)
-		return -1;
-	*out = neg && v ? -(long long)(v - 1) - 1 : (long long)v;
-	*p = s;
-	return 0;
-}
-
-/*
- * Reads a line as fp_state_entry_dump() writes it, without building a
- * json_t: a path that needs no escape, a lowercase hex SHA-256. Returns 1
- * with the entry added, 0 when the line is anything else (jansson reads it
- * then, with the same result for the lines read here), -1 when out of
- * memory.
- */
-static int parse_line(struct fp_state *state, const char *line, size_t n)
-{
-	const char *p = line, *end = line + n, *path, *sha;
-	struct fp_state_entry *e;
-	long long bytes, mtime_ns, load_run = 0;
-	size_t len;
-
-	if (skip(&p, end, "{\"path\":\"") < 0)
-		return 0;
-	for (path = p; p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\'; p++)
-		;
-	len = (size_t)(p - path);
-	if (skip(&p, end, "\",\"bytes\":") < 0 || parse_int(&p, end, &bytes) < 0 ||
-	    skip(&p, end, ",\"mtime_ns\":") < 0 || parse_int(&p, end, &mtime_ns) < 0 ||
-	    skip(&p, end, ",\"sha256\":\"") < 0 || end - p < FP_SHA256_HEX_LEN + 1)
-		return 0;
-	sha = p;
-	for (; p < sha + FP_SHA256_HEX_LEN; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return 0;
-	if (skip(&p, end, "\"") < 0 ||
-	    (skip(&p, end, ",\"load_run\":") == 0 && parse_int(&p, end, &load_run) < 0) ||
-	    skip(&p, end, "}") < 0 || (p < end && skip(&p, end, "\n") < 0) || p != end ||
-	    fp_utf8_valid_prefix(path, len) != len)
-		return 0;
-	if (!(e = add(state, path, len)))
-		return -1;
-	e->bytes = bytes;
-	e->mtime_ns = mtime_ns;
-	e->load_run = load_run;
-	memcpy(e->sha256, sha, FP_SHA256_HEX_LEN);
-	e->sha256[FP_SHA256_HEX_LEN] = '\0';
-	return 1;
+	/* json_pack fails on a path that is not UTF-8. */
+	if (o && (!e->load_run ||
+		  json_object_set_new(o, "load_run", json_integer(e->load_run)) == 0))
+		ret = fp_json_dump(o, put_file, f);
+	json_decref(o);
+	return ret;
 }
 
 /* Adds the entry of the JSON object `e` (borrowed). */
@@ -285,7 +200,7 @@ int fp_state_read(const char *path, struct fp_state *state, struct fp_error *err
 	size_t cap = 0;
 	ssize_t n;
 	long lineno = 0;
-	int ret = -1, fast;
+	int ret = -1, added;
 
 	fp_state_init(state);
 	if (!f) {
@@ -300,12 +215,10 @@ int fp_state_read(const char *path, struct fp_state *state, struct fp_error *err
 		const char *rel;
 
 		lineno++;
-		if (lineno > 1 && (fast = parse_line(state, line, (size_t)n)) != 0) {
-			if (fast < 0)
-				goto nomem;
-			continue;
-		}
-		e = json_loadb(line, (size_t)n, 0, NULL);
+		/* The fast parser for the lines this module writes; jansson for
+		 * the rest, and for the message of a bad line. */
+		if (!(e = fp_json_parse(line, (size_t)n)))
+			e = json_loadb(line, (size_t)n, 0, NULL);
 		rel = json_string_value(json_object_get(e, "path"));
 		if (lineno == 1 && json_integer_value(json_object_get(e, "feedpipe_state")) == 1) {
 			json_decref(e);
@@ -317,9 +230,9 @@ int fp_state_read(const char *path, struct fp_state *state, struct fp_error *err
 			fp_error_at(err, path, lineno, 0);
 			goto out;
 		}
-		fast = add_object(state, e);
+		added = add_object(state, e);
 		json_decref(e);
-		if (fast < 0)
+		if (added < 0)
 			goto nomem;
 	}
 	if (ferror(f)) {
