@@ -1103,7 +1103,25 @@ static int reject_row(struct fp_pg *pg, const json_t *reject, struct fp_error *e
 
 /* ---- batches ------------------------------------------------------------ */
 
-static int put_direct_rows(struct fp_pg *pg, const struct batch *b);
+/* Streams the rows of a direct batch: "seq\t...\n" -> "...\trun\n". */
+static int put_direct_rows(struct fp_pg *pg, const struct batch *b)
+{
+	char run[32];
+	int n = snprintf(run, sizeof(run), "\t%lld\n", pg->run_id);
+	size_t i;
+
+	for (i = 0; i < b->n_art; i++) {
+		const struct row *r = &b->rows[i];
+		const char *row = b->art.data + r->off;
+		const char *tab = memchr(row, '\t', r->len);
+		size_t skip = (size_t)(tab - row) + 1;
+
+		if (PQputCopyData(pg->conn, row + skip, (int)(r->len - skip - 1)) != 1 ||
+		    PQputCopyData(pg->conn, run, n) != 1)
+			return -1;
+	}
+	return 0;
+}
 
 /* COPY of `data`, or of the rows of the direct batch `direct`. */
 static int send_copy(struct fp_pg *pg, const char *table, const char *columns,
@@ -1112,7 +1130,7 @@ static int send_copy(struct fp_pg *pg, const char *table, const char *columns,
 	struct buf sql = { 0 };
 	size_t sent, chunk = 0;
 	PGresult *res;
-	int ret = -1;
+	int ret = -1, put;
 
 	buf_addf(&sql, "COPY %s (", table);
 	buf_adds(&sql, columns);
@@ -1127,16 +1145,16 @@ static int send_copy(struct fp_pg *pg, const char *table, const char *columns,
 	}
 	PQclear(res);
 	if (direct) {
-		sent = put_direct_rows(pg, direct) < 0 ? 0 : 1;
+		put = put_direct_rows(pg, direct) == 0;
 	} else {
 		for (sent = 0; sent < data->len; sent += chunk) {
 			chunk = data->len - sent < COPY_CHUNK ? data->len - sent : COPY_CHUNK;
 			if (PQputCopyData(pg->conn, data->data + sent, (int)chunk) != 1)
 				break;
 		}
-		sent = sent == data->len;
+		put = sent == data->len;
 	}
-	if (!sent || PQputCopyEnd(pg->conn, NULL) != 1) {
+	if (!put || PQputCopyEnd(pg->conn, NULL) != 1) {
 		set_pg_error(pg, err, "db-unavailable", "cannot copy", NULL);
 		goto out;
 	}
@@ -1282,13 +1300,6 @@ static int stored_cmp(const void *a, const void *b)
 }
 
 /*
- * Leaves out of the COPY the articles whose stored content_hash equals the
- * one they come with (the last of their id in the batch): a re-run of an
- * unchanged archive then sends ids, not bodies. The upsert would leave them
- * alone anyway; this only saves the transfer and the staging. Sets *data to
- * what is to be sent. Returns 0, -1 (transient) or -2.
- */
-/*
  * A batch none of whose ids is stored yet and without two records of one
  * id (a first load) goes straight into articles, as the COPY of a bare
  * table would, skipping the staging table and the upsert: the rows in id
@@ -1296,45 +1307,29 @@ static int stored_cmp(const void *a, const void *b)
  * seq, with the load run, streamed from the batch (put_direct_rows: no
  * copy of it in memory). Should another loader store one of the ids in the
  * meantime, the COPY fails on the primary key and the batch is sent again
- * through staging (commit_out). Sets pg->out->direct; returns 0.
+ * through staging (commit_out). Sets b->direct when the batch qualifies.
  */
-static int direct_rows(struct fp_pg *pg, struct fp_error *err)
+static void choose_direct(struct batch *b)
 {
-	struct batch *b = pg->out;
 	size_t i;
 
-	(void)err;
 	if (b->no_direct || b->n_art == 0)
-		return 0;
+		return;
 	/* In id order (rows[] may be reordered: each row carries its seq). */
 	qsort(b->rows, b->n_art, sizeof(*b->rows), row_id_cmp);
 	for (i = 1; i < b->n_art; i++)
 		if (!strcmp(b->rows[i - 1].id, b->rows[i].id))
-			return 0; /* duplicates: the upsert picks the winner */
+			return; /* duplicates: the upsert picks the winner */
 	b->direct = 1;
-	return 0;
 }
 
-/* Streams the rows of a direct batch: "seq\t...\n" -> "...\trun\n". */
-static int put_direct_rows(struct fp_pg *pg, const struct batch *b)
-{
-	char run[32];
-	int n = snprintf(run, sizeof(run), "\t%lld\n", pg->run_id);
-	size_t i;
-
-	for (i = 0; i < b->n_art; i++) {
-		const struct row *r = &b->rows[i];
-		const char *row = b->art.data + r->off;
-		const char *tab = memchr(row, '\t', r->len);
-		size_t skip = (size_t)(tab - row) + 1;
-
-		if (PQputCopyData(pg->conn, row + skip, (int)(r->len - skip - 1)) != 1 ||
-		    PQputCopyData(pg->conn, run, n) != 1)
-			return -1;
-	}
-	return 0;
-}
-
+/*
+ * Leaves out of the COPY the articles whose stored content_hash equals the
+ * one they come with (the last of their id in the batch): a re-run of an
+ * unchanged archive then sends ids, not bodies. The upsert would leave them
+ * alone anyway; this only saves the transfer and the staging. Sets *data to
+ * what is to be sent. Returns 0, -1 (transient) or -2.
+ */
 static int skip_unchanged(struct fp_pg *pg, const struct buf **data, struct fp_error *err)
 {
 	struct buf ids = { 0 };
@@ -1371,7 +1366,8 @@ static int skip_unchanged(struct fp_pg *pg, const struct buf **data, struct fp_e
 	nstored = PQntuples(res);
 	if (nstored == 0) {
 		PQclear(res);
-		ret = direct_rows(pg, err);
+		choose_direct(pg->out);
+		ret = 0;
 		goto out;
 	}
 	stored = malloc((size_t)nstored * sizeof(*stored));
