@@ -77,6 +77,13 @@ static int to_all(struct fp_pipeline *pl, const char *opt, const char *arg)
 	return 0;
 }
 
+/* Says so and returns the exit code of a failed allocation. */
+static int out_of_memory(struct fp_cli *cli)
+{
+	fp_cli_msg(cli, "out of memory");
+	return FP_EXIT_IO;
+}
+
 static volatile sig_atomic_t got_signal;
 
 static void on_signal(int sig)
@@ -242,6 +249,10 @@ static int incremental_failed(struct fp_cli *cli, const struct incremental *inc,
 	return FP_EXIT_DB;
 }
 
+/* What parse_options and prepare return when the run goes on; else they
+ * return its exit code. */
+enum { GO_ON = -1 };
+
 /* A run of the driver: its pipeline and what its options asked. */
 struct run {
 	struct fp_pipeline pl;
@@ -274,7 +285,7 @@ static int pass_option(struct run *r, size_t i, int opt, struct fp_error *err)
 }
 
 /*
- * Parses the command line into r. Returns -1 to go on, else the exit code
+ * Parses the command line into r. Returns GO_ON, else the exit code
  * (0 after --help or --version) after a message.
  */
 static int parse_options(struct run *r, struct fp_cli *cli, int argc, char **argv,
@@ -313,7 +324,7 @@ static int parse_options(struct run *r, struct fp_cli *cli, int argc, char **arg
 			;
 		if (i < npassed) {
 			if (pass_option(r, i, opt, err) < 0)
-				return -2;
+				return out_of_memory(cli);
 		} else if (opt == 'j') {
 			if (fp_cli_parse_long(optarg, &r->jobs) < 0 || r->jobs < 1 || r->jobs > 256)
 				return fp_cli_msg(cli, "invalid --jobs '%s': expected 1 to 256", optarg),
@@ -343,7 +354,7 @@ static int parse_options(struct run *r, struct fp_cli *cli, int argc, char **arg
 		    (opt == 'v' && to_all(&r->pl, "-v", NULL)) ||
 		    (opt == FP_OPT_MAX_LINE && to_all(&r->pl, "--max-line", optarg)) ||
 		    (opt == FP_OPT_MAX_REJECTS && to_all(&r->pl, "--max-rejects", optarg)))
-			return -2;
+			return out_of_memory(cli);
 	}
 	if (optind >= argc || r->sinks < 1) {
 		fp_cli_msg(cli, optind >= argc ? "no INPUT given" : "give --pg, --out or --out-dir");
@@ -354,13 +365,13 @@ static int parse_options(struct run *r, struct fp_cli *cli, int argc, char **arg
 	r->pl.inputs = argv + optind;
 	r->pl.ninputs = (size_t)(argc - optind);
 	r->input = argv[optind];
-	return -1;
+	return GO_ON;
 }
 
 /*
  * Everything before the stages start: the incremental run's checks, the
- * stage executables, the lock, the progress display, the plan. Returns -1
- * to go on, else the exit code after a message; -2 out of memory.
+ * stage executables, the lock, the progress display, the plan. Returns
+ * GO_ON, else the exit code after a message.
  */
 static int prepare(struct run *r, struct fp_cli *cli, struct fp_error *err)
 {
@@ -391,9 +402,9 @@ static int prepare(struct run *r, struct fp_cli *cli, struct fp_error *err)
 		make_run_id(run_id, sizeof(run_id), r->out_dirs);
 		if (fp_pipeline_add_arg(&r->pl, FP_STAGE_LOAD, "--run-id", err) < 0 ||
 		    fp_pipeline_add_arg(&r->pl, FP_STAGE_LOAD, run_id, err) < 0)
-			return -2;
+			return out_of_memory(cli);
 	}
-	return -1;
+	return GO_ON;
 }
 
 /* An incremental run with nothing to load: no stage starts, nothing is
@@ -485,17 +496,12 @@ int main(int argc, char **argv)
 		return fp_cli_msg(&cli, "unknown command '%s' (try 'feedpipe run')", argv[1]),
 		       FP_EXIT_USAGE;
 	ret = parse_options(&r, &cli, argc, argv, &err);
-	if (ret == -1)
+	if (ret == GO_ON)
 		ret = prepare(&r, &cli, &err);
-	if (ret == -1) {
+	if (ret == GO_ON) {
 		ret = r.inc.on && r.inc.plan.changed == 0 ? run_nothing(&r, &cli, &err)
 							  : run_stages(&r, &cli, &err);
 		ret = write_stats(&r, &cli, ret);
-	}
-	if (ret == -2) {
-		fp_error_set(&err, "out-of-memory", "out of memory");
-		fp_cli_msg(&cli, "%s%s%s", err.source, err.source[0] ? ": " : "", err.text);
-		ret = FP_EXIT_IO;
 	}
 	fp_state_plan_release(&r.inc.plan);
 	fp_pipeline_release(&r.pl);
