@@ -44,8 +44,8 @@ sum=$(checksum "$s")
 feedpipe-load -q --pg "" --schema "$s" --stats "$T/2.json" <"$T/canonical.ndjson"
 [ "$(jq -r '[.inserted, .updated] | @tsv' "$T/2.json")" = "$(printf '0\t0')" ] || fail "second run: $(cat "$T/2.json")"
 [ "$(checksum "$s")" = "$sum" ] || fail "second run changed the tables"
-# The repository's fixtures/ the same way (what scripts/run loads): rows for
-# the accepted records, every reject with its reason.
+# The repository's fixtures/ the same way: rows for the accepted records,
+# every reject with its reason.
 f=${s}_f
 trap 'drop_schema "$s"; drop_schema "$f"; rm -rf "$T"' EXIT
 feedpipe-extract -q "$FP_SOURCE/fixtures" | feedpipe-clean -q | feedpipe-normalize -q |
