@@ -58,8 +58,8 @@ install(FILES ${CMAKE_SOURCE_DIR}/lib/clean-rules.yaml
 file(GLOB FP_SQL_FILES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/sql/*.sql)
 install(FILES ${FP_SQL_FILES} DESTINATION ${CMAKE_INSTALL_DATADIR}/feedpipe/sql)
 
-# Documentation: the README and the examples (cron, systemd, SQL, DuckDB,
-# Spark), where Debian packages keep them.
+# Documentation: the README and the examples (the demo archive, cron,
+# systemd, SQL, DuckDB, Spark), where Debian packages keep them.
 install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
