@@ -79,6 +79,10 @@ int fp_cli_option(struct fp_cli *cli, int opt, const char *arg)
 		cli->verbosity = 2;
 		return 1;
 	case FP_OPT_STATS:
+		if (!*arg) {
+			fp_cli_msg(cli, "invalid --stats '': expected a file name");
+			return -1;
+		}
 		cli->stats_path = arg;
 		return 1;
 	case FP_OPT_MAX_REJECTS:

@@ -705,6 +705,18 @@ static char *rejects_name(const char *path)
 	return dup_printf("%s.rejects.jsonl.gz", path);
 }
 
+int fp_jsonl_check_run_id(const char *id, struct fp_error *err)
+{
+	size_t len = strlen(id);
+
+	if (len == 0 || len > 64 ||
+	    strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != len) {
+		fp_error_set(err, "jsonl-options", "a run id is 1 to 64 of A-Z a-z 0-9 _ -");
+		return -1;
+	}
+	return 0;
+}
+
 struct fp_jsonl *fp_jsonl_open(const struct fp_jsonl_options *opt, struct fp_error *err)
 {
 	struct fp_jsonl *j;
@@ -715,12 +727,8 @@ struct fp_jsonl *fp_jsonl_open(const struct fp_jsonl_options *opt, struct fp_err
 		fp_error_set(err, "jsonl-options", "give either an output file or a directory");
 		return NULL;
 	}
-	if (opt->run_id && (!*opt->run_id || strlen(opt->run_id) > 64 ||
-			    opt->run_id[strspn(opt->run_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-						  "abcdefghijklmnopqrstuvwxyz0123456789_-")])) {
-		fp_error_set(err, "jsonl-options", "a run id is 1 to 64 of A-Z a-z 0-9 _ -");
+	if (opt->run_id && fp_jsonl_check_run_id(opt->run_id, err) < 0)
 		return NULL;
-	}
 	if (opt->level > 9) {
 		fp_error_set(err, "jsonl-options", "compression level must be 0 to 9");
 		return NULL;

@@ -61,6 +61,12 @@ struct fp_jsonl_counts {
 void fp_jsonl_options_init(struct fp_jsonl_options *opt);
 
 /*
+ * Checks a run id: 1 to 64 of A-Z a-z 0-9 _ - (it becomes part of file
+ * names, so no '/' or '.'). Returns 0, or -1 with err ("jsonl-options").
+ */
+int fp_jsonl_check_run_id(const char *id, struct fp_error *err);
+
+/*
  * Creates the sink: checks the options and creates DIR when missing. No
  * file is created yet. Returns a new sink, or NULL with err set
  * ("jsonl-options", "mkdir-error", "out-of-memory").

@@ -1801,6 +1801,22 @@ void fp_pg_options_init(struct fp_pg_options *opt)
 	opt->retries = -1;
 }
 
+int fp_pg_check_schema(const char *name, struct fp_error *err)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		fp_error_set(err, "db-options", "a schema name cannot be empty");
+	else if (len > 63)
+		fp_error_set(err, "db-options",
+			     "a schema name is at most 63 bytes (PostgreSQL cuts longer ones)");
+	else if (fp_utf8_valid_prefix(name, len) != len)
+		fp_error_set(err, "db-options", "a schema name must be valid UTF-8");
+	else
+		return 0;
+	return -1;
+}
+
 /* The password of `conninfo` or PGPASSWORD, for redaction (new, or NULL). */
 static char *find_password(const char *conninfo)
 {
@@ -1839,8 +1855,10 @@ struct fp_pg *fp_pg_open(const struct fp_pg_options *opt, int migrate_only, stru
 	pg->out = &pg->batch[1];
 	if (!pg->opt.conninfo)
 		pg->opt.conninfo = "";
-	if (!pg->opt.schema || !*pg->opt.schema)
+	if (!pg->opt.schema)
 		pg->opt.schema = "public";
+	if (fp_pg_check_schema(pg->opt.schema, err) < 0)
+		goto fail;
 	if (!pg->opt.batch_rows)
 		pg->opt.batch_rows = DEFAULT_BATCH_ROWS;
 	if (!pg->opt.batch_bytes)

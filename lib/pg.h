@@ -26,7 +26,8 @@ struct fp_pg;
 struct fp_pg_options {
 	const char *conninfo;  /* libpq conninfo or URI (borrowed); "" uses the
 				  PG* environment and ~/.pgpass */
-	const char *schema;    /* target schema (borrowed); NULL: "public" */
+	const char *schema;    /* target schema (borrowed); NULL: "public";
+				  else as fp_pg_check_schema() takes it */
 	size_t batch_rows;     /* records per batch; 0: 1000 */
 	size_t batch_bytes;    /* COPY bytes per batch; 0: 32 MiB */
 	int retries;           /* attempts after a lost connection; <0: 8 */
@@ -60,11 +61,20 @@ struct fp_pg_counts {
 void fp_pg_options_init(struct fp_pg_options *opt);
 
 /*
+ * Checks a schema name as PostgreSQL would keep it: 1 to 63 bytes
+ * (NAMEDATALEN - 1; the server silently cuts longer names, so two long
+ * names would share a schema) of valid UTF-8 without NUL. Returns 0, or -1
+ * with err (reason "db-options", the problem in its text).
+ */
+int fp_pg_check_schema(const char *name, struct fp_error *err);
+
+/*
  * Connects, creates the schema when missing, applies the embedded
  * migrations sql/NNNN-*.sql not yet recorded in feedpipe_migrations (under an
  * advisory lock, all in one transaction), and, unless `migrate_only`,
  * starts a load run (a row in load_runs). Returns a new sink, or NULL with
- * err set: "db-connect" (bad conninfo or server unreachable after the
+ * err set: "db-options" (a schema fp_pg_check_schema() refuses),
+ * "db-connect" (bad conninfo or server unreachable after the
  * retries), "db-migrate", "db-error". `opt` is copied; the strings it points
  * to are borrowed and must outlive the sink.
  */

@@ -82,6 +82,7 @@ struct load {
 	struct fp_jsonl_options jo;
 	const char *dsn;
 	int migrate_only;
+	unsigned seen;      /* bit (OPT_x - OPT_BATCH_BYTES) for each option given */
 	struct fp_pg *pg;
 	struct fp_jsonl *jsonl;
 	int code; /* FP_EXIT_DB or FP_EXIT_IO once a sink failed */
@@ -205,13 +206,46 @@ static void finish_sinks(struct load *ld)
 	ld->jsonl = NULL;
 }
 
-/* Options with a value to check. Returns 0, or -1 (message printed). */
-static int stage_option(struct load *ld, int opt, const char *arg)
+/* The sink an option is for: it is a usage error without that sink. */
+enum { FOR_PG = 1, FOR_DIR = 2, FOR_JSONL = 4 };
+static const struct { int opt, sink; } scoped[] = {
+	{ OPT_BATCH_BYTES, FOR_PG },   { OPT_BATCH_ROWS, FOR_PG }, { OPT_COMPRESS_LEVEL, FOR_JSONL },
+	{ OPT_MIGRATE, FOR_PG },       { OPT_PART_SIZE, FOR_DIR }, { OPT_PARTITION, FOR_DIR },
+	{ OPT_RETRIES, FOR_PG },       { OPT_RUN_ID, FOR_DIR },    { OPT_SCHEMA, FOR_PG },
+};
+
+static const char *option_name(int opt)
 {
 	const struct option *o;
+
+	for (o = options; o->name && o->val != opt; o++)
+		;
+	return o->name ? o->name : "option";
+}
+
+/*
+ * Options with a value to check. A value is taken as it is or refused,
+ * never changed; a sink named twice is refused (one of them would be
+ * dropped). Returns 0, or -1 (message printed).
+ */
+static int stage_option(struct load *ld, int opt, const char *arg)
+{
+	const char *why = NULL;
+	struct fp_error err;
 	size_t size;
 	long n;
 
+	if (opt >= OPT_BATCH_BYTES && opt <= OPT_SCHEMA) {
+		unsigned bit = 1u << (opt - OPT_BATCH_BYTES);
+
+		if ((ld->seen & bit) && (opt == OPT_PG || opt == OPT_OUT || opt == OPT_OUT_DIR)) {
+			fp_cli_msg(&ld->st.cli, "--%s given twice: one sink of each kind",
+				   option_name(opt));
+			return -1;
+		}
+		ld->seen |= bit;
+	}
+	fp_error_init(&err);
 	switch (opt) {
 	case OPT_BATCH_BYTES:
 	case OPT_PART_SIZE:
@@ -231,24 +265,58 @@ static int stage_option(struct load *ld, int opt, const char *arg)
 		*(opt == OPT_RETRIES ? &ld->pgo.retries : &ld->jo.level) = (int)n;
 		return 0;
 	case OPT_MIGRATE: ld->migrate_only = 1; return 0;
-	case OPT_OUT: ld->jo.path = arg; return 0;
-	case OPT_OUT_DIR: ld->jo.dir = arg; return 0;
+	case OPT_OUT:
+	case OPT_OUT_DIR:
+		why = "expected a path";
+		if (!*arg)
+			break;
+		*(opt == OPT_OUT ? &ld->jo.path : &ld->jo.dir) = arg;
+		return 0;
 	case OPT_PG: ld->dsn = arg; return 0;
-	case OPT_RUN_ID: ld->jo.run_id = arg; return 0;
+	case OPT_RUN_ID:
+		if (fp_jsonl_check_run_id(arg, &err) < 0)
+			break;
+		ld->jo.run_id = arg;
+		return 0;
 	case OPT_PARTITION:
 		if ((n = fp_jsonl_parse_partition(arg)) < 0)
 			break;
 		ld->jo.partition = (int)n;
 		return 0;
-	case OPT_SCHEMA: ld->pgo.schema = arg; return 0;
+	case OPT_SCHEMA:
+		if (fp_pg_check_schema(arg, &err) < 0)
+			break;
+		ld->pgo.schema = arg;
+		return 0;
 	default:
 		usage(stderr);
 		return -1;
 	}
-	for (o = options; o->name && o->val != opt; o++)
-		;
-	fp_cli_msg(&ld->st.cli, "invalid --%s '%s'", o->name ? o->name : "option", arg);
+	if (!why && fp_error_isset(&err))
+		why = err.text;
+	fp_cli_msg(&ld->st.cli, "invalid --%s '%s'%s%s", option_name(opt), arg, why ? ": " : "",
+		   why ? why : "");
 	return -1;
+}
+
+/* Refuses an option that no sink of the command line would use. Returns
+ * 0, or -1 (message printed). */
+static int check_scope(struct load *ld)
+{
+	int sinks = (ld->dsn ? FOR_PG : 0) | (ld->jo.dir ? FOR_DIR | FOR_JSONL : 0) |
+		    (ld->jo.path ? FOR_JSONL : 0);
+	size_t i;
+
+	for (i = 0; i < sizeof(scoped) / sizeof(scoped[0]); i++) {
+		if (!(ld->seen & (1u << (scoped[i].opt - OPT_BATCH_BYTES))) || (sinks & scoped[i].sink))
+			continue;
+		fp_cli_msg(&ld->st.cli, "--%s needs %s", option_name(scoped[i].opt),
+			   scoped[i].sink == FOR_PG    ? "--pg"
+			   : scoped[i].sink == FOR_DIR ? "--out-dir"
+						       : "--out or --out-dir");
+		return -1;
+	}
+	return 0;
 }
 
 /* Opens the sinks named by the options. Returns 0 or -1 (message printed). */
@@ -263,9 +331,9 @@ static int open_sinks(struct load *ld, int argc, char **argv)
 		ld->code = FP_EXIT_USAGE;
 		return -1;
 	}
-	if ((ld->jo.path && ld->jo.dir) || (ld->migrate_only && !ld->dsn)) {
-		fp_cli_msg(&ld->st.cli, ld->migrate_only ? "--migrate needs --pg"
-							 : "--out and --out-dir exclude each other");
+	if (ld->jo.path && ld->jo.dir)
+		fp_cli_msg(&ld->st.cli, "--out and --out-dir exclude each other");
+	if ((ld->jo.path && ld->jo.dir) || check_scope(ld) < 0) {
 		ld->code = FP_EXIT_USAGE;
 		return -1;
 	}

@@ -315,7 +315,6 @@ static int parse_options(struct run *r, struct fp_cli *cli, int argc, char **arg
 		{ NULL, 0, NULL, 0 },
 	};
 	const size_t npassed = sizeof(passed) / sizeof(passed[0]);
-	long shard_k;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, FP_CLI_SHORTOPTS "0j:", longopts, NULL)) != -1) {
@@ -323,6 +322,10 @@ static int parse_options(struct run *r, struct fp_cli *cli, int argc, char **arg
 		for (i = 0; i < npassed && passed[i].opt != opt; i++)
 			;
 		if (i < npassed) {
+			/* Refused here too: the driver keeps its state there. */
+			if (opt == O_SCHEMA && fp_pg_check_schema(optarg, err) < 0)
+				return fp_cli_msg(cli, "invalid --schema '%s': %s", optarg, err->text),
+				       FP_EXIT_USAGE;
 			if (pass_option(r, i, opt, err) < 0)
 				return out_of_memory(cli);
 		} else if (opt == 'j') {
@@ -335,11 +338,14 @@ static int parse_options(struct run *r, struct fp_cli *cli, int argc, char **arg
 			r->lock = opt == O_LOCK ? optarg : r->lock;
 			r->inc.file = opt == O_STATE ? optarg : r->inc.file;
 		} else if (opt == O_SHARD) {
-			if (sscanf(optarg, "%ld/%ld%n", &shard_k, &r->shard_n, &(int){ 0 }) != 2 ||
-			    r->shard_n < 1 || shard_k < 0 || shard_k >= r->shard_n)
+			struct fp_walk w = { 0 };
+
+			/* As extract parses it: "1/2x" is refused, not read as 1/2. */
+			if (fp_walk_parse_shard(&w, optarg) < 0)
 				return fp_cli_msg(cli, "invalid --shard '%s': expected K/N, 0 <= K < N",
 						  optarg),
 				       FP_EXIT_USAGE;
+			r->shard_n = w.shard_count;
 			r->pl.shard = optarg;
 		} else if (opt == 'h' || opt == 'V') {
 			opt == 'h' ? usage(stdout) : fp_cli_version(cli);
