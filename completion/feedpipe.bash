@@ -44,7 +44,7 @@ _feedpipe()
         --default-tz)
             COMPREPLY=($(compgen -W 'UTC +00:00 +08:00 Asia/Shanghai Europe/London America/New_York' -- "$cur"))
             return ;;
-        --pg | --glob | --shard | --schema | --batch-rows | --batch-bytes | --run-id | \
+        --pg | --pg-fd | --glob | --shard | --schema | --batch-rows | --batch-bytes | --run-id | \
         --compress-level | --part-size | --retries | --max-* | --now | -j | --jobs | \
         --*-opt)
             return ;;

@@ -1,8 +1,10 @@
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -56,6 +58,59 @@ int fp_cli_parse_size(const char *s, size_t *out)
 		return -1;
 	*out = (size_t)(v << shift);
 	return 0;
+}
+
+int fp_cli_read_fd(const char *arg, char **out, struct fp_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	long fd;
+	ssize_t n;
+	int ret = -1;
+
+	*out = NULL;
+	/* 0 to 2 are the streams a stage reads and writes its records on. */
+	if (fp_cli_parse_long(arg, &fd) < 0 || fd < 3 || fd > INT_MAX) {
+		fp_error_set(err, "usage", "expected a file descriptor number above 2");
+		return -1;
+	}
+	if (!(buf = malloc(FP_CLI_FD_VALUE_MAX + 2))) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto out;
+	}
+	/* One byte more than the limit tells a value that is too long. */
+	while (len <= FP_CLI_FD_VALUE_MAX &&
+	       (n = read((int)fd, buf + len, FP_CLI_FD_VALUE_MAX + 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fp_error_set(err, "usage", "cannot read descriptor %ld: %s", fd,
+				     strerror(errno));
+			goto out;
+		}
+		len += (size_t)n;
+	}
+	if (len > FP_CLI_FD_VALUE_MAX) {
+		fp_error_set(err, "usage", "more than %zu bytes on descriptor %ld",
+			     FP_CLI_FD_VALUE_MAX, fd);
+		goto out;
+	}
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len)) {
+		fp_error_set(err, "usage", "a NUL byte on descriptor %ld", fd);
+		goto out;
+	}
+	*out = buf;
+	buf = NULL;
+	ret = 0;
+out:
+	close((int)fd);
+	free(buf);
+	return ret;
 }
 
 void fp_cli_msg(const struct fp_cli *cli, const char *fmt, ...)

@@ -3,6 +3,8 @@
 
 #include <getopt.h>
 
+#include "error.h"
+
 /*
  * What every executable shares: exit codes, the common options and the
  * message format "feedpipe-clean: posts/a.md:42: unterminated front matter".
@@ -83,5 +85,19 @@ void fp_cli_msg(const struct fp_cli *cli, const char *fmt, ...) __attribute__((f
 int fp_cli_parse_size(const char *s, size_t *out);
 /* Parses a non-negative integer. Returns 0 or -1. */
 int fp_cli_parse_long(const char *s, long *out);
+
+/* The largest value fp_cli_read_fd() reads. */
+#define FP_CLI_FD_VALUE_MAX ((size_t)64 << 10)
+
+/*
+ * Reads a value handed over by an inherited file descriptor instead of the
+ * command line, which every local user can read (ps, /proc/PID/cmdline):
+ * `arg` is the descriptor's number, above 2 (--pg-fd 3, with 3<FILE or a
+ * pipe). The descriptor is read to its end and closed; one trailing newline
+ * (or CRLF) is dropped. Returns 0 with *out a new string, or -1 with err (a bad
+ * number, a descriptor that is not open, a read error, more than
+ * FP_CLI_FD_VALUE_MAX bytes, a NUL byte); *out is then NULL.
+ */
+int fp_cli_read_fd(const char *arg, char **out, struct fp_error *err);
 
 #endif

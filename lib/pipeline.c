@@ -1,3 +1,4 @@
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "pipeline.h"
 #include "stage.h"
 #include "walk.h"
@@ -41,6 +43,7 @@ void fp_pipeline_init(struct fp_pipeline *pl)
 	memset(pl, 0, sizeof(*pl));
 	pl->jobs = 1;
 	pl->files_total = -1;
+	pl->secret_fd = -1;
 }
 
 void fp_pipeline_release(struct fp_pipeline *pl)
@@ -68,7 +71,10 @@ void fp_pipeline_release(struct fp_pipeline *pl)
 		free(pl->tmpdir);
 	}
 	json_decref(pl->stats);
+	if (pl->secret_fd >= 0)
+		close(pl->secret_fd);
 	memset(pl, 0, sizeof(*pl));
+	pl->secret_fd = -1;
 }
 
 int fp_pipeline_add_arg(struct fp_pipeline *pl, enum fp_stage_id id, const char *arg,
@@ -87,6 +93,54 @@ int fp_pipeline_add_arg(struct fp_pipeline *pl, enum fp_stage_id id, const char 
 	}
 	args[++pl->nargs[id]] = NULL;
 	return 0;
+}
+
+int fp_pipeline_add_secret(struct fp_pipeline *pl, enum fp_stage_id id, const char *opt,
+			   const char *secret, struct fp_error *err)
+{
+	size_t len = strlen(secret);
+	int fds[2] = { -1, -1 }, high, ret = -1;
+	char num[16];
+
+	assert(pl->secret_fd < 0);
+	if (len > FP_CLI_FD_VALUE_MAX) {
+		fp_error_set(err, "usage", "a secret of more than %zu bytes", FP_CLI_FD_VALUE_MAX);
+		return -1;
+	}
+	/* The value fits the pipe's buffer (64 KiB at least on Linux), so it
+	 * is written whole now, and the stage reads it and then the end. */
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+		fp_error_set(err, "pipe", "cannot make a pipe: %s", strerror(errno));
+		goto out;
+	}
+	fcntl(fds[1], F_SETPIPE_SZ, (int)FP_CLI_FD_VALUE_MAX); /* best effort */
+	if (write(fds[1], secret, len) != (ssize_t)len) {
+		fp_error_set(err, "pipe", "cannot write a pipe: %s", strerror(errno));
+		goto out;
+	}
+	/* Above the standard streams and FP_PIPELINE_SECRET_FD itself, so
+	 * that no dup2 of spawn() overwrites it and its dup2 is a real one
+	 * (which clears close-on-exec). */
+	if (fcntl(fds[0], F_SETFL, 0) < 0 || (high = fcntl(fds[0], F_DUPFD_CLOEXEC, 10)) < 0) {
+		fp_error_set(err, "pipe", "cannot make a pipe: %s", strerror(errno));
+		goto out;
+	}
+	close(fds[0]);
+	fds[0] = -1;
+	snprintf(num, sizeof(num), "%d", FP_PIPELINE_SECRET_FD);
+	if (fp_pipeline_add_arg(pl, id, opt, err) < 0 || fp_pipeline_add_arg(pl, id, num, err) < 0) {
+		close(high);
+		goto out;
+	}
+	pl->secret_fd = high;
+	pl->secret_stage = id;
+	ret = 0;
+out:
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return ret;
 }
 
 static char *executable_in(const char *dir, size_t dirlen, const char *name)
@@ -308,6 +362,8 @@ static int spawn(struct fp_pipeline *pl, struct fp_proc *p, int in_fd, int out_f
 		posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
 	if (out_fd != STDOUT_FILENO)
 		posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+	if (pl->secret_fd >= 0 && p->stage == pl->secret_stage)
+		posix_spawn_file_actions_adddup2(&fa, pl->secret_fd, FP_PIPELINE_SECRET_FD);
 	/* The driver ignores SIGPIPE and catches SIGINT/SIGTERM; stages get the defaults. */
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
@@ -323,6 +379,10 @@ static int spawn(struct fp_pipeline *pl, struct fp_proc *p, int in_fd, int out_f
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	free(argv);
+	if (rc == 0 && pl->secret_fd >= 0 && p->stage == pl->secret_stage) {
+		close(pl->secret_fd); /* the stage has its copy */
+		pl->secret_fd = -1;
+	}
 	if (rc != 0) {
 		p->pid = 0;
 		fp_error_set(err, "spawn", "cannot start %s: %s", pl->exe[p->stage], strerror(rc));

@@ -66,10 +66,12 @@ struct fp_pipeline {
 	long files_total;               /* for the progress, -1 unknown */
 	volatile sig_atomic_t *interrupted; /* set to a signal number by the caller's handler */
 
-	/* Filled by fp_pipeline_init / _add_arg / _find_stages. */
+	/* Filled by fp_pipeline_init / _add_arg / _add_secret / _find_stages. */
 	char *exe[FP_STAGE_COUNT];      /* resolved executables (owned) */
 	char **args[FP_STAGE_COUNT];    /* options for each stage (owned, NULL-terminated) */
 	size_t nargs[FP_STAGE_COUNT];
+	int secret_fd;                  /* read end of the secret's pipe, or -1 */
+	enum fp_stage_id secret_stage;  /* the stage it is for */
 
 	/* Filled by fp_pipeline_run. */
 	struct fp_proc *procs;          /* jobs * 3 chain processes, then the loader */
@@ -92,6 +94,20 @@ void fp_pipeline_release(struct fp_pipeline *pl);
  */
 int fp_pipeline_add_arg(struct fp_pipeline *pl, enum fp_stage_id id, const char *arg,
 			struct fp_error *err);
+
+/* The descriptor a stage reads its secret from (fp_pipeline_add_secret). */
+#define FP_PIPELINE_SECRET_FD 3
+
+/*
+ * Hands `secret` (copied; at most FP_CLI_FD_VALUE_MAX bytes) to stage `id`
+ * by an inherited descriptor instead of its command line, which every
+ * local user can read: the stage gets the options `opt` "3" (e.g. --pg-fd 3)
+ * and, as descriptor 3, a pipe holding the value and then its end (only the
+ * stage's own user can open a process's descriptors). One secret per
+ * pipeline. Returns 0, or -1 with err.
+ */
+int fp_pipeline_add_secret(struct fp_pipeline *pl, enum fp_stage_id id, const char *opt,
+			   const char *secret, struct fp_error *err);
 
 /*
  * Finds the four stage executables: in $FEEDPIPE_LIBEXEC when set, else in

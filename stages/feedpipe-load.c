@@ -26,9 +26,11 @@ enum {
 	OPT_PART_SIZE,
 	OPT_PARTITION,
 	OPT_PG,
+	OPT_PG_FD,
 	OPT_RETRIES,
 	OPT_RUN_ID,
 	OPT_SCHEMA,
+	OPT_END
 };
 
 static const struct option options[] = {
@@ -42,6 +44,7 @@ static const struct option options[] = {
 	{ "part-size", required_argument, NULL, OPT_PART_SIZE },
 	{ "partition", required_argument, NULL, OPT_PARTITION },
 	{ "pg", required_argument, NULL, OPT_PG },
+	{ "pg-fd", required_argument, NULL, OPT_PG_FD },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "run-id", required_argument, NULL, OPT_RUN_ID },
 	{ "schema", required_argument, NULL, OPT_SCHEMA },
@@ -66,7 +69,9 @@ static void usage(FILE *out)
 	      "      --partition UNIT     with --out-dir: dt= by day (YYYY-MM-DD, the default),\n"
 	      "                           month (YYYY-MM) or year (YYYY)\n"
 	      "      --pg DSN             load into PostgreSQL: conninfo or URI; '' takes\n"
-	      "                           PGHOST, PGDATABASE... and ~/.pgpass\n"
+	      "                           PGHOST, PGDATABASE... and ~/.pgpass (a password\n"
+	      "                           on a command line is visible to every user)\n"
+	      "      --pg-fd N            --pg with the DSN read from file descriptor N\n"
 	      "      --retries N          reconnect N times with backoff when the\n"
 	      "                           connection is lost (default 8), then exit 4\n"
 	      "      --run-id ID          with --out-dir: part-ID-NNNNN.jsonl.gz and\n"
@@ -81,6 +86,7 @@ struct load {
 	struct fp_pg_options pgo;
 	struct fp_jsonl_options jo;
 	const char *dsn;
+	char *dsn_read;     /* --pg-fd's (owned) */
 	int migrate_only;
 	unsigned seen;      /* bit (OPT_x - OPT_BATCH_BYTES) for each option given */
 	struct fp_pg *pg;
@@ -235,12 +241,16 @@ static int stage_option(struct load *ld, int opt, const char *arg)
 	size_t size;
 	long n;
 
-	if (opt >= OPT_BATCH_BYTES && opt <= OPT_SCHEMA) {
+	if (opt >= OPT_BATCH_BYTES && opt < OPT_END) {
 		unsigned bit = 1u << (opt - OPT_BATCH_BYTES);
 
-		if ((ld->seen & bit) && (opt == OPT_PG || opt == OPT_OUT || opt == OPT_OUT_DIR)) {
+		if ((ld->seen & bit) && (opt == OPT_OUT || opt == OPT_OUT_DIR)) {
 			fp_cli_msg(&ld->st.cli, "--%s given twice: one sink of each kind",
 				   option_name(opt));
+			return -1;
+		}
+		if ((opt == OPT_PG || opt == OPT_PG_FD) && ld->dsn) {
+			fp_cli_msg(&ld->st.cli, "one database: give --pg or --pg-fd once");
 			return -1;
 		}
 		ld->seen |= bit;
@@ -273,6 +283,11 @@ static int stage_option(struct load *ld, int opt, const char *arg)
 		*(opt == OPT_OUT ? &ld->jo.path : &ld->jo.dir) = arg;
 		return 0;
 	case OPT_PG: ld->dsn = arg; return 0;
+	case OPT_PG_FD:
+		if (fp_cli_read_fd(arg, &ld->dsn_read, &err) < 0)
+			break;
+		ld->dsn = ld->dsn_read;
+		return 0;
 	case OPT_RUN_ID:
 		if (fp_jsonl_check_run_id(arg, &err) < 0)
 			break;
@@ -395,6 +410,7 @@ int main(int argc, char **argv)
 	if (open_sinks(&ld, argc, argv) < 0 || ld.migrate_only) {
 		finish_sinks(&ld);
 		fp_stage_release(&ld.st);
+		free(ld.dsn_read);
 		return ld.code;
 	}
 	ld.st.keep_rejects = 1;
@@ -407,10 +423,12 @@ int main(int argc, char **argv)
 	}
 	finish_sinks(&ld);
 	code = fp_stage_finish(&ld.st);
+	free(ld.dsn_read);
 	if (fp_stage_interrupted())
 		return 128 + fp_stage_interrupted();
 	return ld.code ? ld.code : code;
 usage:
 	fp_stage_release(&ld.st);
+	free(ld.dsn_read);
 	return FP_EXIT_USAGE;
 }

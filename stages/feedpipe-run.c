@@ -38,7 +38,9 @@ static void usage(FILE *f)
 	      "      --normalize-opt ARG  pass ARG to feedpipe-normalize (repeatable)\n"
 	      "      --out FILE         write gzipped JSON Lines to FILE (load)\n"
 	      "      --out-dir DIR      write a dt=YYYY-MM-DD/ partitioned tree (load)\n"
-	      "      --pg DSN           load into PostgreSQL (load)\n"
+	      "      --pg DSN           load into PostgreSQL (load; a password on a command\n"
+	      "                         line is visible to every user: use ~/.pgpass)\n"
+	      "      --pg-fd N          --pg with the DSN read from file descriptor N\n"
 	      "      --root DIR         paths are relative to DIR (extract)\n"
 	      "      --rules FILE       add or override cleaning rules (clean)\n"
 	      "      --schema NAME      database schema (load)\n"
@@ -54,14 +56,14 @@ static void usage(FILE *f)
 
 enum { O_BATCH = FP_OPT_FIRST_STAGE_OPTION, O_CLEAN_OPT, O_DEFAULT_TZ, O_EXTRACT_OPT, O_GLOB,
        O_LOAD_OPT, O_LOCK, O_NORMALIZE_OPT, O_OUT, O_OUT_DIR, O_PG, O_ROOT, O_RULES, O_SCHEMA,
-       O_SHARD, O_FULL, O_INCREMENTAL, O_STATE };
+       O_SHARD, O_FULL, O_INCREMENTAL, O_STATE, O_PG_FD };
 
 /* Where each pass-through option goes, and under which name. */
 static const struct { int opt; enum fp_stage_id stage; const char *name; } passed[] = {
 	{ '0', FP_STAGE_EXTRACT, "-0" },           { O_BATCH, FP_STAGE_LOAD, "--batch-rows" },
 	{ O_DEFAULT_TZ, FP_STAGE_NORMALIZE, "--default-tz" },
 	{ O_GLOB, FP_STAGE_EXTRACT, "--glob" },     { O_OUT, FP_STAGE_LOAD, "--out" },
-	{ O_OUT_DIR, FP_STAGE_LOAD, "--out-dir" },  { O_PG, FP_STAGE_LOAD, "--pg" },
+	{ O_OUT_DIR, FP_STAGE_LOAD, "--out-dir" },
 	{ O_ROOT, FP_STAGE_EXTRACT, "--root" },     { O_RULES, FP_STAGE_CLEAN, "--rules" },
 	{ O_SCHEMA, FP_STAGE_LOAD, "--schema" },    { O_EXTRACT_OPT, FP_STAGE_EXTRACT, NULL },
 	{ O_CLEAN_OPT, FP_STAGE_CLEAN, NULL },      { O_NORMALIZE_OPT, FP_STAGE_NORMALIZE, NULL },
@@ -259,6 +261,8 @@ struct run {
 	struct incremental inc;
 	struct display display;
 	const char *input;     /* the first INPUT (the incremental run's root) */
+	const char *dsn;       /* --pg, or --pg-fd's value */
+	char *dsn_read;        /* --pg-fd's value (owned) */
 	const char *lock;
 	const char *globs[17], *out_dirs[17];
 	size_t nglobs, nout_dirs;
@@ -273,13 +277,12 @@ static int pass_option(struct run *r, size_t i, int opt, struct fp_error *err)
 	if ((passed[i].name && fp_pipeline_add_arg(&r->pl, passed[i].stage, passed[i].name, err)) ||
 	    (optarg && fp_pipeline_add_arg(&r->pl, passed[i].stage, optarg, err)))
 		return -1;
-	r->sinks += opt == O_PG || opt == O_OUT || opt == O_OUT_DIR;
+	r->sinks += opt == O_OUT || opt == O_OUT_DIR;
 	r->outs += opt == O_OUT;
 	if (opt == O_GLOB && r->nglobs < 16)
 		r->globs[r->nglobs++] = optarg;
 	if (opt == O_OUT_DIR && r->nout_dirs < 16)
 		r->out_dirs[r->nout_dirs++] = optarg;
-	r->inc.db.conninfo = opt == O_PG ? optarg : r->inc.db.conninfo;
 	r->inc.db.schema = opt == O_SCHEMA ? optarg : r->inc.db.schema;
 	return 0;
 }
@@ -306,6 +309,7 @@ static int parse_options(struct run *r, struct fp_cli *cli, int argc, char **arg
 		{ "out", required_argument, NULL, O_OUT },
 		{ "out-dir", required_argument, NULL, O_OUT_DIR },
 		{ "pg", required_argument, NULL, O_PG },
+		{ "pg-fd", required_argument, NULL, O_PG_FD },
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "rules", required_argument, NULL, O_RULES },
 		{ "schema", required_argument, NULL, O_SCHEMA },
@@ -328,6 +332,15 @@ static int parse_options(struct run *r, struct fp_cli *cli, int argc, char **arg
 				       FP_EXIT_USAGE;
 			if (pass_option(r, i, opt, err) < 0)
 				return out_of_memory(cli);
+		} else if (opt == O_PG || opt == O_PG_FD) {
+			if (r->dsn)
+				return fp_cli_msg(cli, "one database: give --pg or --pg-fd once"),
+				       FP_EXIT_USAGE;
+			if (opt == O_PG_FD && fp_cli_read_fd(optarg, &r->dsn_read, err) < 0)
+				return fp_cli_msg(cli, "invalid --pg-fd '%s': %s", optarg, err->text),
+				       FP_EXIT_USAGE;
+			r->dsn = r->inc.db.conninfo = opt == O_PG ? optarg : r->dsn_read;
+			r->sinks++;
 		} else if (opt == 'j') {
 			if (fp_cli_parse_long(optarg, &r->jobs) < 0 || r->jobs < 1 || r->jobs > 256)
 				return fp_cli_msg(cli, "invalid --jobs '%s': expected 1 to 256", optarg),
@@ -367,6 +380,10 @@ static int parse_options(struct run *r, struct fp_cli *cli, int argc, char **arg
 		usage(stderr);
 		return FP_EXIT_USAGE;
 	}
+	/* The loader gets the connection string, password and all, by a
+	 * descriptor: any user can read a command line (ps). */
+	if (r->dsn && fp_pipeline_add_secret(&r->pl, FP_STAGE_LOAD, "--pg-fd", r->dsn, err) < 0)
+		return fp_cli_msg(cli, "%s", err->text), FP_EXIT_IO;
 	r->pl.jobs = (int)r->jobs;
 	r->pl.inputs = argv + optind;
 	r->pl.ninputs = (size_t)(argc - optind);
@@ -511,5 +528,6 @@ int main(int argc, char **argv)
 	}
 	fp_state_plan_release(&r.inc.plan);
 	fp_pipeline_release(&r.pl);
+	free(r.dsn_read);
 	return ret;
 }

@@ -34,7 +34,7 @@ usage "invalid --stats '': expected a file name" --out a.jsonl.gz --stats ''
 # A sink named twice would drop one of them.
 usage "--out given twice" --out a.jsonl.gz --out b.jsonl.gz
 usage "--out-dir given twice" --out-dir tree --out-dir tree2
-usage "--pg given twice" --pg 'host=/nonexistent' --pg 'host=/nowhere'
+usage "give --pg or --pg-fd once" --pg 'host=/nonexistent' --pg 'host=/nowhere'
 # Options for a sink that is not there would be ignored.
 for o in "--schema s" "--batch-rows 5" "--batch-bytes 1M" "--retries 2" "--migrate"; do
   usage "${o%% *} needs --pg" --out-dir tree $o
