@@ -1,3 +1,4 @@
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -57,9 +58,30 @@
 #define DEFAULT_BACKOFF 0.25
 #define MAX_BACKOFF 8.0
 #define COPY_CHUNK ((size_t)1 << 20)
-/* Values of indexed text columns (site, feed) must fit a btree entry
- * (about 2700 bytes): longer ones would make the server refuse the batch. */
-#define MAX_INDEXED_BYTES 2000
+
+/*
+ * The text columns under a btree index, and the most bytes a value may have
+ * there. A btree entry must fit a third of a page (2704 bytes with 8 KiB
+ * pages, after compression, which cannot shrink random text): one longer
+ * value makes the server refuse the whole batch ("index row size ...
+ * exceeds btree maximum"), and every re-run of it. So an article with a
+ * longer value is a load reject (article-invalid), and a reject, which must
+ * be stored, keeps its value cut at a character boundary and ending in
+ * BOUND_MARK (its `record` holds the whole value). (feed, published_at) and
+ * (stage, reason) are one entry each: together they stay below the limit.
+ * Other text columns are not indexed by a btree (title's trigram index is
+ * GIN, whose entries are trigrams): they take any length.
+ */
+static const struct bound {
+	const char *table, *column;
+	size_t max;
+} bounds[] = {
+	{ "articles", "site", 2000 },
+	{ "articles", "feed", 2000 },
+	{ "rejects", "stage", 1000 },
+	{ "rejects", "reason", 1000 },
+};
+#define BOUND_MARK "\xe2\x80\xa6[truncated]" /* U+2026 */
 
 struct buf {
 	char *data;
@@ -725,11 +747,25 @@ static int invalid(struct fp_error *err, const char *member, const char *what)
 	return -1;
 }
 
-/* Appends the string member `key` (NULL allowed when `nullable`). */
+/* The most bytes a value of `column` in `table` may have (bounds[]), or 0
+ * when any length will do. */
+static size_t column_bound(const char *table, const char *column)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++)
+		if (!strcmp(bounds[i].table, table) && !strcmp(bounds[i].column, column))
+			return bounds[i].max;
+	return 0;
+}
+
+/* Appends the string member `key` (NULL allowed when `nullable`) as the
+ * value of the articles column `column`. */
 static int put_string(struct buf *b, const json_t *rec, const char *key, int nullable,
-		      struct fp_error *err)
+		      const char *column, struct fp_error *err)
 {
 	const json_t *v = json_object_get(rec, key);
+	size_t max = column ? column_bound("articles", column) : 0;
 
 	if (!v || json_is_null(v)) {
 		if (!nullable)
@@ -741,6 +777,11 @@ static int put_string(struct buf *b, const json_t *rec, const char *key, int nul
 		return invalid(err, key, "is not a string");
 	if (!clean_string(v))
 		return invalid(err, key, "holds NUL or invalid UTF-8");
+	if (max && json_string_length(v) > max) {
+		fp_error_set(err, "article-invalid",
+			     "member '%s' is longer than %zu bytes (the column is indexed)", key, max);
+		return -1;
+	}
 	copy_escape(b, json_string_value(v), json_string_length(v));
 	return 0;
 }
@@ -881,17 +922,12 @@ static int article_row(struct fp_pg *pg, const json_t *rec, struct fp_error *err
 	buf_addf(b, "%lld\t", ++pg->seq);
 	buf_add(b, json_string_value(v), 16);
 	TAB;
-	if (put_string(b, rec, "title", 0, err) < 0)
+	if (put_string(b, rec, "title", 0, "title", err) < 0)
 		goto fail;
 	for (i = 0; nullable_strings[i]; i++) {
 		TAB;
-		if (put_string(b, rec, nullable_strings[i], 1, err) < 0)
+		if (put_string(b, rec, nullable_strings[i], 1, nullable_strings[i], err) < 0)
 			goto fail;
-		if (json_string_length(json_object_get(rec, nullable_strings[i])) >
-		    MAX_INDEXED_BYTES) {
-			invalid(err, nullable_strings[i], "is longer than 2000 bytes");
-			goto fail;
-		}
 	}
 	TAB;
 	if (put_string_array(pg, b, rec, "categories", err) < 0)
@@ -900,11 +936,11 @@ static int article_row(struct fp_pg *pg, const json_t *rec, struct fp_error *err
 	if (put_timestamp(b, rec, "published_at", err) < 0)
 		goto fail;
 	TAB;
-	if (put_string(b, rec, "published_raw", 1, err) < 0)
+	if (put_string(b, rec, "published_raw", 1, "published_raw", err) < 0)
 		goto fail;
 	for (i = 0; nullable_strings2[i]; i++) {
 		TAB;
-		if (put_string(b, rec, nullable_strings2[i], 1, err) < 0)
+		if (put_string(b, rec, nullable_strings2[i], 1, nullable_strings2[i], err) < 0)
 			goto fail;
 	}
 	TAB;
@@ -918,19 +954,19 @@ static int article_row(struct fp_pg *pg, const json_t *rec, struct fp_error *err
 		goto fail;
 	}
 	TAB;
-	if (put_string(b, rec, "editor", 1, err) < 0)
+	if (put_string(b, rec, "editor", 1, "editor", err) < 0)
 		goto fail;
 	TAB;
-	if (put_string(b, rec, "original_title", 1, err) < 0)
+	if (put_string(b, rec, "original_title", 1, "original_title", err) < 0)
 		goto fail;
 	TAB;
-	if (put_string(b, rec, "lang", 0, err) < 0)
+	if (put_string(b, rec, "lang", 0, "lang", err) < 0)
 		goto fail;
 	TAB;
-	if (put_string(b, rec, "html", 0, err) < 0)
+	if (put_string(b, rec, "html", 0, "html", err) < 0)
 		goto fail;
 	TAB;
-	if (put_string(b, rec, "text", 0, err) < 0)
+	if (put_string(b, rec, "text", 0, "text", err) < 0)
 		goto fail;
 	TAB;
 	v = json_object_get(rec, "chars");
@@ -963,10 +999,10 @@ static int article_row(struct fp_pg *pg, const json_t *rec, struct fp_error *err
 		goto fail;
 	}
 	TAB;
-	if (put_string(b, source, "path", 1, err) < 0)
+	if (put_string(b, source, "path", 1, "source_path", err) < 0)
 		goto fail;
 	TAB;
-	if (put_string(b, source, "root", 1, err) < 0)
+	if (put_string(b, source, "root", 1, "source_root", err) < 0)
 		goto fail;
 	TAB;
 	v = json_object_get(source, "bytes");
@@ -978,7 +1014,7 @@ static int article_row(struct fp_pg *pg, const json_t *rec, struct fp_error *err
 	if (put_timestamp(b, source, "mtime", err) < 0)
 		goto fail;
 	TAB;
-	if (put_string(b, source, "sha256", 1, err) < 0)
+	if (put_string(b, source, "sha256", 1, "source_sha256", err) < 0)
 		goto fail;
 	TAB;
 	v = json_object_get(rec, "warnings");
@@ -1032,11 +1068,22 @@ static void put_reject_int(struct buf *b, const json_t *v)
 		buf_add(b, "\\N", 2);
 }
 
-static void put_reject_string(struct buf *b, const json_t *obj, const char *key, const char *dflt)
+/* Appends the string member `key` as the value of the rejects column
+ * `column`, cut to its bound (with BOUND_MARK); `dflt` or NULL when it is
+ * not a string. */
+static void put_reject_string(struct buf *b, const json_t *obj, const char *key,
+			      const char *column, const char *dflt)
 {
 	const json_t *v = json_object_get(obj, key);
+	size_t max = column_bound("rejects", column);
 
-	if (json_is_string(v))
+	if (json_is_string(v) && max && json_string_length(v) > max) {
+		assert(max > sizeof(BOUND_MARK));
+		copy_escape(b, json_string_value(v),
+			    fp_utf8_cut(json_string_value(v), json_string_length(v),
+					max - (sizeof(BOUND_MARK) - 1)));
+		buf_adds(b, BOUND_MARK);
+	} else if (json_is_string(v))
 		copy_escape(b, json_string_value(v), json_string_length(v));
 	else if (dflt)
 		buf_adds(b, dflt);
@@ -1074,13 +1121,13 @@ static int reject_row(struct fp_pg *pg, const json_t *reject, struct fp_error *e
 	rej = json_object_get(reject, "reject");
 	src = json_object_get(reject, "source");
 	buf_addf(b, "%lld\t%s\t", ++pg->seq, hex);
-	put_reject_string(b, rej, "stage", "unknown");
+	put_reject_string(b, rej, "stage", "stage", "unknown");
 	buf_addc(b, '\t');
-	put_reject_string(b, rej, "reason", "unknown");
+	put_reject_string(b, rej, "reason", "reason", "unknown");
 	buf_addc(b, '\t');
-	put_reject_string(b, rej, "message", NULL);
+	put_reject_string(b, rej, "message", "message", NULL);
 	buf_addc(b, '\t');
-	put_reject_string(b, rej, "file", NULL);
+	put_reject_string(b, rej, "file", "file", NULL);
 	buf_addc(b, '\t');
 	put_reject_int(b, json_object_get(rej, "line"));
 	buf_addc(b, '\t');
@@ -1088,7 +1135,7 @@ static int reject_row(struct fp_pg *pg, const json_t *reject, struct fp_error *e
 	buf_addc(b, '\t');
 	put_reject_int(b, json_object_get(rej, "record"));
 	buf_addc(b, '\t');
-	put_reject_string(b, src, "path", NULL);
+	put_reject_string(b, src, "path", "source_path", NULL);
 	buf_addc(b, '\t');
 	copy_escape(b, text, strlen(text));
 	buf_addc(b, '\n');

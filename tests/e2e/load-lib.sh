@@ -52,10 +52,8 @@ gen_articles() {
   }'
 }
 
-# rows_json SCHEMA: the articles table as canonical JSON records, sorted by
-# id (what the input said, read back from the typed columns).
-rows_json() {
-  q -c "SELECT coalesce(json_agg(json_build_object('id', id, 'title', title, 'author', author,
+# The columns of an articles row as the canonical record (SQL).
+row_record_sql="json_build_object('id', id, 'title', title, 'author', author,
         'topic', topic, 'site', site, 'feed', feed, 'categories', categories,
         'published_at', to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
         'published_raw', published_raw, 'image', image, 'thumbnail', thumbnail,
@@ -66,7 +64,18 @@ rows_json() {
           'bytes', source_bytes,
           'mtime', to_char(source_mtime AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
           'sha256', source_sha256),
-        'warnings', warnings) ORDER BY id), '[]') FROM \"$1\".articles" | jq -S .
+        'warnings', warnings)"
+
+# rows_json SCHEMA: the articles table as canonical JSON records, sorted by
+# id (what the input said, read back from the typed columns).
+rows_json() {
+  q -c "SELECT coalesce(json_agg($row_record_sql ORDER BY id), '[]') FROM \"$1\".articles" | jq -S .
+}
+
+# rows_ndjson SCHEMA: the same, one record per line (for values nested
+# deeper than jq parses).
+rows_ndjson() {
+  q -c "SELECT $row_record_sql FROM \"$1\".articles ORDER BY id"
 }
 
 # expect_json < NDJSON: the records a load should store: articles only, of
