@@ -448,7 +448,8 @@ static void ignore_notice(void *arg, const PGresult *res)
 }
 
 /* One connection attempt, with the session set up for loading: search_path,
- * lz4 for the staging tables where the server has it. */
+ * lz4 for the staging tables where the server has it. Returns 0, -1 (no
+ * connection, reason "db-connect"; or a transient failure after it) or -2. */
 static int connect_once(struct fp_pg *pg, struct fp_error *err)
 {
 	const char *keys[] = { "fallback_application_name", "dbname", NULL };
@@ -461,7 +462,7 @@ static int connect_once(struct fp_pg *pg, struct fp_error *err)
 	pg->conn = PQconnectdbParams(keys, vals, 1);
 	if (!pg->conn) {
 		fp_error_set(err, "out-of-memory", "out of memory");
-		return -1;
+		return -2;
 	}
 	if (PQstatus(pg->conn) != CONNECTION_OK) {
 		set_pg_error(pg, err, "db-connect", "cannot connect", NULL);
@@ -469,7 +470,12 @@ static int connect_once(struct fp_pg *pg, struct fp_error *err)
 	}
 	PQsetNoticeReceiver(pg->conn, ignore_notice, NULL);
 	buf_addf(&sql, "SET search_path TO %s", pg->schema_ident);
-	if (sql.oom || run_checked(pg, sql.data, NULL, "cannot set search_path", err) < 0)
+	if (sql.oom) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		ret = -2;
+		goto out;
+	}
+	if ((ret = run_checked(pg, sql.data, NULL, "cannot set search_path", err)) < 0)
 		goto out;
 	if (run(pg, "SET default_toast_compression = 'lz4'", NULL, &failed) < 0)
 		PQclear(failed); /* older server or no lz4: keep the default */
@@ -505,28 +511,6 @@ static int server_may_come(const struct fp_pg *pg)
 	return ping == PQPING_REJECT || ping == PQPING_NO_RESPONSE;
 }
 
-/* Connects, retrying with backoff. */
-static int connect_retrying(struct fp_pg *pg, struct fp_error *err)
-{
-	int attempt;
-
-	for (attempt = 0;; attempt++) {
-		struct fp_error e;
-
-		fp_error_init(&e);
-		if (connect_once(pg, &e) == 0)
-			return 0;
-		if (attempt >= pg->opt.retries || !server_may_come(pg)) {
-			fp_error_set(err, "db-connect", "%s", e.text);
-			return -1;
-		}
-		if (pause_for(pg, backoff_delay(pg, attempt)) < 0) {
-			fp_error_set(err, "interrupted", "interrupted");
-			return -1;
-		}
-	}
-}
-
 /* ---- migrations --------------------------------------------------------- */
 
 /* Appends `s` as a SQL string literal. */
@@ -541,12 +525,13 @@ static void add_literal(struct buf *b, const char *s)
 	buf_addc(b, '\'');
 }
 
+/* Applies the migrations not yet recorded. Returns 0, -1 (transient) or -2. */
 static int migrate(struct fp_pg *pg, struct fp_error *err)
 {
 	const struct fp_embedded *e;
 	struct buf sql = { 0 };
 	PGresult *res = NULL;
-	int ret = -1;
+	int ret = -2;
 
 	buf_adds(&sql, "BEGIN; SELECT pg_advisory_xact_lock(hashtext('feedpipe-migrate:' || ");
 	add_literal(&sql, pg->opt.schema);
@@ -560,8 +545,13 @@ static int migrate(struct fp_pg *pg, struct fp_error *err)
 		       " name text NOT NULL, sha256 text NOT NULL,"
 		       " applied_at timestamptz NOT NULL DEFAULT now());\n"
 		       "SELECT version FROM feedpipe_migrations ORDER BY 1");
-	if (sql.oom || run_checked(pg, sql.data, &res, "cannot prepare migrations", err) < 0)
+	if (sql.oom) {
+		fp_error_set(err, "out-of-memory", "out of memory");
 		goto out;
+	}
+	if ((ret = run_checked(pg, sql.data, &res, "cannot prepare migrations", err)) < 0)
+		goto out;
+	ret = -2;
 	for (e = fp_embedded_files; e->name; e++) {
 		const char *base = e->name + 4;
 		char version[32], hex[FP_SHA256_HEX_LEN + 1];
@@ -587,16 +577,17 @@ static int migrate(struct fp_pg *pg, struct fp_error *err)
 		buf_addc(&sql, ',');
 		add_literal(&sql, hex);
 		buf_adds(&sql, ")");
-		if (sql.oom ||
-		    run_checked(pg, sql.data, NULL, "cannot apply migration", err) < 0) {
+		if (sql.oom) {
 			fp_error_set(err, "out-of-memory", "out of memory");
+			goto out;
+		}
+		if ((ret = run_checked(pg, sql.data, NULL, "cannot apply migration", err)) < 0) {
 			fp_error_at(err, e->name, 0, 0);
 			goto out;
 		}
+		ret = -2;
 	}
-	if (run_checked(pg, "COMMIT", NULL, "cannot commit migrations", err) < 0)
-		goto out;
-	ret = 0;
+	ret = run_checked(pg, "COMMIT", NULL, "cannot commit migrations", err);
 out:
 	PQclear(res);
 	buf_release(&sql);
@@ -626,13 +617,14 @@ static void array_elem(struct buf *b, const char *s, size_t len)
 	buf_addc(b, '"');
 }
 
+/* Inserts the run's load_runs row. Returns 0, -1 (transient) or -2. */
 static int start_run(struct fp_pg *pg, struct fp_error *err)
 {
 	const char *params[3];
 	char host[256] = "";
 	struct buf args = { 0 };
 	PGresult *res;
-	int i, ret = -1;
+	int i, ret = -2;
 
 	gethostname(host, sizeof(host) - 1);
 	buf_addc(&args, '{');
@@ -667,7 +659,9 @@ static int start_run(struct fp_pg *pg, struct fp_error *err)
 			   " RETURNING id",
 			   3, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		set_pg_error(pg, err, "db-error", "cannot start load run", res);
+		ret = PQresultStatus(res) != PGRES_TUPLES_OK && transient(pg, res) ? -1 : -2;
+		set_pg_error(pg, err, ret == -1 ? "db-unavailable" : "db-error",
+			     "cannot start load run", res);
 		PQclear(res);
 		goto out;
 	}
@@ -1885,6 +1879,56 @@ static char *find_password(const char *conninfo)
 	return pw;
 }
 
+/*
+ * Everything before the first batch: connect, migrate, start the run (once:
+ * a retry keeps its row), make the staging tables. A connection lost on the
+ * way (the server restarting, a backend terminated) is retried with backoff
+ * as one lost mid-load is; a server that answers but refuses us (password,
+ * database) or an error in the SQL is not. Returns 0 or -1 with err.
+ */
+static int start_up(struct fp_pg *pg, int migrate_only, struct fp_error *err)
+{
+	int attempt, rc;
+
+	for (attempt = 0;; attempt++) {
+		struct fp_error e;
+		int connected;
+
+		fp_error_init(&e);
+		rc = connect_once(pg, &e);
+		connected = rc == 0 || strcmp(e.reason, "db-connect");
+		if (!connected)
+			rc = server_may_come(pg) ? -1 : -2;
+		if (rc == 0)
+			rc = migrate(pg, &e);
+		if (rc == 0 && !migrate_only && !pg->run_id)
+			rc = start_run(pg, &e);
+		if (rc == 0 && !migrate_only)
+			rc = prepare_session(pg, &e);
+		if (rc == 0)
+			return 0;
+		if (!strcmp(e.reason, "interrupted") || is_interrupted(pg)) {
+			fp_error_set(err, "interrupted", "interrupted");
+			return -1;
+		}
+		if (rc == -2 || attempt >= pg->opt.retries) {
+			if (rc == -1 && attempt)
+				fp_error_set(err, connected ? e.reason : "db-connect",
+					     "gave up after %d retries: %s", attempt, e.text);
+			else
+				fp_error_set(err, e.reason, "%s", e.text);
+			if (e.source[0])
+				fp_error_at(err, e.source, 0, 0);
+			return -1;
+		}
+		disconnect(pg);
+		if (pause_for(pg, backoff_delay(pg, attempt)) < 0) {
+			fp_error_set(err, "interrupted", "interrupted");
+			return -1;
+		}
+	}
+}
+
 struct fp_pg *fp_pg_open(const struct fp_pg_options *opt, int migrate_only, struct fp_error *err)
 {
 	struct fp_pg *pg = calloc(1, sizeof(*pg));
@@ -1942,9 +1986,7 @@ struct fp_pg *fp_pg_open(const struct fp_pg_options *opt, int migrate_only, stru
 		*d++ = '"';
 		*d = '\0';
 	}
-	if (connect_retrying(pg, err) < 0 || migrate(pg, err) < 0)
-		goto fail;
-	if (!migrate_only && (start_run(pg, err) < 0 || prepare_session(pg, err) < 0))
+	if (start_up(pg, migrate_only, err) < 0)
 		goto fail;
 	if (!migrate_only)
 		start_sender(pg);

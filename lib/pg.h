@@ -72,10 +72,12 @@ int fp_pg_check_schema(const char *name, struct fp_error *err);
  * Connects, creates the schema when missing, applies the embedded
  * migrations sql/NNNN-*.sql not yet recorded in feedpipe_migrations (under an
  * advisory lock, all in one transaction), and, unless `migrate_only`,
- * starts a load run (a row in load_runs). Returns a new sink, or NULL with
+ * starts a load run (a row in load_runs) and makes the staging tables. A
+ * connection lost in any of these steps is retried as mid-load (`retries`,
+ * with backoff; the run keeps its one row). Returns a new sink, or NULL with
  * err set: "db-options" (a schema fp_pg_check_schema() refuses),
- * "db-connect" (bad conninfo or server unreachable after the
- * retries), "db-migrate", "db-error". `opt` is copied; the strings it points
+ * "db-connect" (bad conninfo, refused, or no server after the retries),
+ * "db-unavailable" (the connection lost after the retries), "db-error". `opt` is copied; the strings it points
  * to are borrowed and must outlive the sink.
  */
 struct fp_pg *fp_pg_open(const struct fp_pg_options *opt, int migrate_only, struct fp_error *err);
