@@ -156,6 +156,14 @@ int fp_walk_dir(const struct fp_walk *w, const char *root, fp_walk_fn fn, void *
 	return walk(w, root, "", root, &v);
 }
 
+int fp_walk_subdir(const struct fp_walk *w, const char *root, const char *rel, const char *path,
+		   fp_walk_fn fn, void *data)
+{
+	const struct visitor v = { .fn = fn, .data = data };
+
+	return walk(w, root, rel, path, &v);
+}
+
 int fp_walk_dir_stat(const struct fp_walk *w, const char *root, fp_walk_stat_fn fn, void *data)
 {
 	const struct visitor v = { .stat_fn = fn, .data = data };

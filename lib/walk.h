@@ -44,6 +44,15 @@ struct stat;
 typedef int (*fp_walk_stat_fn)(void *data, const char *root, const char *rel, const char *path,
 			       const struct stat *st, const struct fp_error *err);
 
+/*
+ * Walks the directory `root`/`rel` (`path` names it, as the caller reached
+ * it), a part of the tree `root`: the files are reported with their paths
+ * relative to `root`, as a walk of the whole tree reports them. Returns as
+ * fp_walk_dir().
+ */
+int fp_walk_subdir(const struct fp_walk *w, const char *root, const char *rel, const char *path,
+		   fp_walk_fn fn, void *data);
+
 /* fp_walk_dir() for a caller that needs each file's status: it need not
  * look the file up again. */
 int fp_walk_dir_stat(const struct fp_walk *w, const char *root, fp_walk_stat_fn fn, void *data);

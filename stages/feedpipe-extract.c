@@ -75,7 +75,9 @@ struct run {
 	struct fp_stage st;
 	struct fp_walk walk;
 	struct fp_post_opts post;
-	const char *root;
+	const char *root;     /* --root, without trailing '/' (but "/") */
+	long readable;        /* files read (made a record or a reject of their content) */
+	long unreadable;      /* inputs that could not be read at all */
 };
 
 static int one_file(void *data, const char *root, const char *rel, const char *path,
@@ -95,6 +97,10 @@ static int one_file(void *data, const char *root, const char *rel, const char *p
 	} else {
 		rec = fp_post_read(root, rel, path, &run->post, &source, &err);
 	}
+	if (!rec && (werr || !strcmp(err.reason, "read-error") || !strcmp(err.reason, "not-a-file")))
+		run->unreadable++;
+	else
+		run->readable++;
 	if (rec) {
 		fp_stage_warned(&run->st, (long)json_array_size(json_object_get(rec, "warnings")));
 		run->st.stats.bytes_in += json_integer_value(json_object_get(source, "bytes"));
@@ -110,34 +116,68 @@ static int one_file(void *data, const char *root, const char *rel, const char *p
 	return run->st.failed ? -1 : 0;
 }
 
-/* A path named on the command line or on stdin. */
+/* `rel` without leading "./" and '/' ("." is ""). */
+static const char *skip_dots(const char *rel)
+{
+	for (;;) {
+		while (*rel == '/')
+			rel++;
+		if (rel[0] != '.' || (rel[1] != '/' && rel[1]))
+			return rel;
+		rel++;
+	}
+}
+
+/*
+ * A path named on the command line or on stdin. With --root R every input
+ * is relative to R: a path under R as written ("posts/a.md" with --root
+ * posts; any absolute path with --root /) loses that prefix, another
+ * relative path lies inside R ("a/b.md" is R/a/b.md, as the Hadoop and
+ * Spark recipes list them), and a directory is walked as that part of R.
+ * Without --root, or for an absolute path outside R, a directory is its own
+ * root and a file's root is its directory.
+ */
 static int one_input(struct run *run, char *path)
 {
 	struct stat sb;
-	size_t n = strlen(path);
-	const char *root, *rel;
-	char *dir = NULL;
+	size_t n = strlen(path), rlen = run->root ? strlen(run->root) : 0;
+	const char *root, *rel = NULL, *open_path = path;
+	char *dir = NULL, *joined = NULL;
 	int ret;
 
 	while (n > 1 && path[n - 1] == '/')
 		path[--n] = '\0';
-	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return fp_walk_dir(&run->walk, run->root ? run->root : path, one_file, run);
-	/* A file: relative to --root when under it, else to its directory. */
-	if (run->root && !strncmp(path, run->root, strlen(run->root)) &&
-	    path[strlen(run->root)] == '/') {
+	if (run->root && (!strcmp(run->root, "/") ? path[0] == '/'
+			  : !strncmp(path, run->root, rlen) && (!path[rlen] || path[rlen] == '/'))) {
+		rel = skip_dots(path + rlen);
+	} else if (run->root && path[0] != '/') {
+		if (asprintf(&joined, "%s%s%s", run->root, strcmp(run->root, "/") ? "/" : "", path) < 0) {
+			fp_cli_msg(&run->st.cli, "out of memory");
+			run->st.failed = 1;
+			return -1;
+		}
+		open_path = joined;
+		rel = skip_dots(path);
+	}
+	if (stat(open_path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		ret = rel ? fp_walk_subdir(&run->walk, run->root, rel, open_path, one_file, run)
+			  : fp_walk_dir(&run->walk, path, one_file, run);
+		goto out;
+	}
+	if (rel && *rel) {
 		root = run->root;
-		rel = path + strlen(run->root) + 1;
 	} else {
 		const char *slash = strrchr(path, '/');
+
+		open_path = path;
 		dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
 		root = dir && dir[0] ? dir : "/";
-		rel = slash ? slash + 1 : path;
+		rel = skip_dots(slash ? slash + 1 : path);
 	}
-	while (rel[0] == '.' && rel[1] == '/')
-		rel += 2;
-	ret = fp_walk_in_shard(&run->walk, rel) ? one_file(run, root, rel, path, NULL) : 0;
+	ret = fp_walk_in_shard(&run->walk, rel) ? one_file(run, root, rel, open_path, NULL) : 0;
+out:
 	free(dir);
+	free(joined);
 	return ret;
 }
 
@@ -203,7 +243,7 @@ int main(int argc, char **argv)
 	struct run run;
 	const char **globs = calloc((size_t)argc + 1, sizeof(*globs));
 	size_t nglobs = 0;
-	int opt, delim = '\n', i, rc, code = FP_EXIT_USAGE;
+	int opt, delim = '\n', i, rc, none_read, code = FP_EXIT_USAGE;
 
 	memset(&run, 0, sizeof(run));
 	fp_stage_init(&run.st, "feedpipe-extract", "extract");
@@ -219,7 +259,16 @@ int main(int argc, char **argv)
 		case 'V': fp_cli_version(&run.st.cli); code = FP_EXIT_OK; goto out;
 		case '0': delim = '\0'; break;
 		case OPT_GLOB: globs[nglobs++] = optarg; break;
-		case OPT_ROOT: run.root = optarg; break;
+		case OPT_ROOT:
+			if (!*optarg) {
+				fp_cli_msg(&run.st.cli, "invalid --root '': expected a directory");
+				goto out;
+			}
+			/* "posts/" is "posts"; "/" stays. */
+			for (size_t n = strlen(optarg); n > 1 && optarg[n - 1] == '/';)
+				optarg[--n] = '\0';
+			run.root = optarg;
+			break;
 		default:
 			if (stage_option(&run, opt, optarg) < 0)
 				goto out;
@@ -236,7 +285,14 @@ int main(int argc, char **argv)
 	for (i = optind; i < argc && !run.st.failed && !fp_stage_interrupted(); i++)
 		!strcmp(argv[i], "-") ? stdin_inputs(&run, delim) : one_input(&run, argv[i]);
 	free(globs);
-	return fp_stage_finish(&run.st);
+	/* Every input unreadable is a run pointed at the wrong place (a task
+	 * folder, a wrong --root): an I/O error, not a stream of rejects. */
+	none_read = run.unreadable > 0 && run.readable == 0 && !fp_stage_interrupted();
+	if (none_read)
+		fp_cli_msg(&run.st.cli, "none of the %ld inputs could be read: check the paths%s",
+			   run.unreadable, run.root ? " and --root" : "");
+	code = fp_stage_finish(&run.st);
+	return none_read && code < FP_EXIT_IO ? FP_EXIT_IO : code;
 out:
 	free(globs);
 	fp_stage_release(&run.st);

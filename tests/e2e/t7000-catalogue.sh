@@ -160,18 +160,20 @@ FP_CLEAN_ARGS="--max-depth 1000" pipeline "$T/deep300" "$T/deep300.md"
 echo "raised limits: ok"
 
 # --- files named explicitly -------------------------------------------------
+# explicit FILE STATUS: extract's exit status is STATUS (3 when its only
+# input cannot be read), the record's path, stage and reason are printed.
 explicit() {
   run "explicit-$1" 65536 bash -c 'feedpipe-extract -q "$1" > "$2"' sh "$T/in/$1" "$T/x.jsonl"
-  [ "$rc" = 0 ] || fail "extract $1: exit $rc"
+  [ "$rc" = "$2" ] || fail "extract $1: exit $rc"
   jq -r '[.source.path, .reject.stage // "-", .reject.reason // "-"] | @tsv' "$T/x.jsonl"
 }
-[ "$(explicit fifo.md)" = "$(printf 'fifo.md\textract\tnot-a-file')" ] || fail "fifo: $(cat "$T/x.jsonl")"
-[ "$(explicit dangling.md)" = "$(printf 'dangling.md\textract\tread-error')" ] || fail "dangling: $(cat "$T/x.jsonl")"
-[ "$(explicit x.md)" = "$(printf 'inner.md\t-\t-')" ] || fail "directory x.md: $(cat "$T/x.jsonl")"
+[ "$(explicit fifo.md 3)" = "$(printf 'fifo.md\textract\tnot-a-file')" ] || fail "fifo: $(cat "$T/x.jsonl")"
+[ "$(explicit dangling.md 3)" = "$(printf 'dangling.md\textract\tread-error')" ] || fail "dangling: $(cat "$T/x.jsonl")"
+[ "$(explicit x.md 0)" = "$(printf 'inner.md\t-\t-')" ] || fail "directory x.md: $(cat "$T/x.jsonl")"
 if [ "$(id -u)" != 0 ]; then
   printf -- '---\ntitle: secret\n---\n' >"$T/unreadable.md"
   chmod 000 "$T/unreadable.md"
-  feedpipe-extract -q "$T/unreadable.md" >"$T/x.jsonl"
+  feedpipe-extract -q "$T/unreadable.md" >"$T/x.jsonl" && fail "unreadable: exit 0"
   [ "$(jq -r .reject.reason "$T/x.jsonl")" = read-error ] || fail "unreadable: $(cat "$T/x.jsonl")"
 else
   echo "(root: chmod 000 does not stop reads; the dangling symlink and the FIFO stand in for an unreadable file)"
