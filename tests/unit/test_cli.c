@@ -1,10 +1,14 @@
-/* Unit tests of lib/cli.c: sizes, numbers and the common options. */
+/* Unit tests of lib/cli.c: sizes, numbers, the common options, values
+ * read from a descriptor. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "cli.h"
@@ -123,10 +127,78 @@ static void test_common_options(void **state)
 	assert_int_equal(fp_cli_option(&cli, 'h', NULL), 0);
 	assert_int_equal(fp_cli_option(&cli, FP_OPT_FIRST_STAGE_OPTION, "x"), 0);
 
-	fprintf(stderr, "(two error messages follow, as expected)\n");
+	fprintf(stderr, "(three error messages follow, as expected)\n");
 	assert_int_equal(fp_cli_option(&cli, FP_OPT_MAX_REJECTS, "many"), -1);
 	assert_int_equal(cli.max_rejects, 5);
 	assert_int_equal(fp_cli_option(&cli, FP_OPT_MAX_LINE, "0"), -1);
+	assert_int_equal(fp_cli_option(&cli, FP_OPT_STATS, ""), -1);
+	assert_string_equal(cli.stats_path, "s.json");
+}
+
+/* A pipe holding `len` bytes of `s`, then its end; returns the read end
+ * as a string for fp_cli_read_fd. */
+static const char *pipe_with(const char *s, size_t len, char *num, size_t size)
+{
+	int fds[2];
+
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], s, len), (ssize_t)len);
+	close(fds[1]);
+	snprintf(num, size, "%d", fds[0]);
+	return num;
+}
+
+static void test_read_fd(void **state)
+{
+	char num[16], *v, *big;
+	struct fp_error err;
+	int fds[2];
+	pid_t child;
+
+	(void)state;
+	assert_int_equal(fp_cli_read_fd(pipe_with("host=db password=x\n", 19, num, sizeof(num)), &v,
+					NULL), 0);
+	assert_string_equal(v, "host=db password=x");
+	/* read and closed: the descriptor is gone */
+	assert_int_equal(write(atoi(num), "", 0), -1);
+	free(v);
+	assert_int_equal(fp_cli_read_fd(pipe_with("a\r\n\n", 4, num, sizeof(num)), &v, NULL), 0);
+	assert_string_equal(v, "a\r\n"); /* one newline (with its CR) dropped */
+	free(v);
+	assert_int_equal(fp_cli_read_fd(pipe_with("", 0, num, sizeof(num)), &v, NULL), 0);
+	assert_string_equal(v, "");
+	free(v);
+
+	fp_error_init(&err);
+	assert_int_equal(fp_cli_read_fd(pipe_with("a\0b", 3, num, sizeof(num)), &v, &err), -1);
+	assert_null(v);
+	assert_true(strstr(err.text, "NUL") != NULL);
+	for (const char *bad = "0\0001\0002\0x\0-3\0"; *bad; bad += strlen(bad) + 1) {
+		fp_error_init(&err);
+		assert_int_equal(fp_cli_read_fd(bad, &v, &err), -1);
+		assert_string_equal(err.text, "expected a file descriptor number above 2");
+	}
+	fp_error_init(&err);
+	assert_int_equal(fp_cli_read_fd("999", &v, &err), -1);
+	assert_true(strstr(err.text, "cannot read descriptor 999") != NULL);
+
+	/* More than the limit, from a writer that keeps writing. */
+	big = calloc(1, FP_CLI_FD_VALUE_MAX + 100);
+	assert_non_null(big);
+	memset(big, 'x', FP_CLI_FD_VALUE_MAX + 99);
+	assert_int_equal(pipe(fds), 0);
+	if ((child = fork()) == 0) {
+		close(fds[0]);
+		(void)!write(fds[1], big, FP_CLI_FD_VALUE_MAX + 99);
+		_exit(0);
+	}
+	close(fds[1]);
+	snprintf(num, sizeof(num), "%d", fds[0]);
+	fp_error_init(&err);
+	assert_int_equal(fp_cli_read_fd(num, &v, &err), -1);
+	assert_true(strstr(err.text, "more than 65536 bytes") != NULL);
+	waitpid(child, NULL, 0);
+	free(big);
 }
 
 int main(void)
@@ -136,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_bad_sizes),
 		cmocka_unit_test(test_longs),
 		cmocka_unit_test(test_common_options),
+		cmocka_unit_test(test_read_fd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -314,6 +314,27 @@ static void test_options(void **state)
 	assert_string_equal(err.reason, "jsonl-options");
 	fp_jsonl_free(NULL);
 	assert_non_null(fp_jsonl_version());
+
+	/* Run ids become part of file names. */
+	assert_int_equal(fp_jsonl_check_run_id("20261127T040000Z", NULL), 0);
+	assert_int_equal(fp_jsonl_check_run_id("a_b-C9", NULL), 0);
+	fp_error_init(&err);
+	assert_int_equal(fp_jsonl_check_run_id("../x", &err), -1);
+	assert_string_equal(err.reason, "jsonl-options");
+	assert_int_equal(fp_jsonl_check_run_id("", NULL), -1);
+	assert_int_equal(fp_jsonl_check_run_id("a.b", NULL), -1);
+	assert_int_equal(fp_jsonl_check_run_id("a/b", NULL), -1);
+	assert_int_equal(fp_jsonl_check_run_id("é", NULL), -1);
+	{
+		char id[66];
+
+		memset(id, 'r', sizeof(id));
+		id[64] = '\0';
+		assert_int_equal(fp_jsonl_check_run_id(id, NULL), 0);
+		id[64] = 'r';
+		id[65] = '\0';
+		assert_int_equal(fp_jsonl_check_run_id(id, NULL), -1);
+	}
 }
 
 int main(void)

@@ -73,10 +73,42 @@ static void test_check(void **state)
 
 		memset(long_feed, 'x', sizeof(long_feed) - 1);
 		long_feed[sizeof(long_feed) - 1] = '\0';
-		expect_invalid("feed", json_string(long_feed), "member 'feed' is longer than 2000 bytes");
+		expect_invalid("feed", json_string(long_feed),
+			       "member 'feed' is longer than 2000 bytes (the column is indexed)");
+		expect_invalid("site", json_string(long_feed),
+			       "member 'site' is longer than 2000 bytes (the column is indexed)");
+		/* No index on author or topic: any length. */
+		a = valid();
+		json_object_set_new(a, "author", json_string(long_feed));
+		json_object_set_new(a, "topic", json_string(long_feed));
+		assert_int_equal(fp_pg_check(a, &err), 1);
+		json_decref(a);
 	}
 	expect_invalid("content_hash", json_string("abc"),
 		       "member 'content_hash' is not 64 lowercase hex digits");
+}
+
+static void test_schema(void **state)
+{
+	char name[80];
+	struct fp_error err;
+
+	(void)state;
+	memset(name, 'a', sizeof(name));
+	name[63] = '\0';
+	assert_int_equal(fp_pg_check_schema(name, NULL), 0);
+	assert_int_equal(fp_pg_check_schema("public", NULL), 0);
+	assert_int_equal(fp_pg_check_schema("新闻", NULL), 0);
+	name[63] = 'a';
+	name[64] = '\0';
+	fp_error_init(&err);
+	assert_int_equal(fp_pg_check_schema(name, &err), -1);
+	assert_string_equal(err.reason, "db-options");
+	assert_string_equal(err.text, "a schema name is at most 63 bytes (PostgreSQL cuts longer ones)");
+	fp_error_init(&err);
+	assert_int_equal(fp_pg_check_schema("", &err), -1);
+	assert_string_equal(err.text, "a schema name cannot be empty");
+	assert_int_equal(fp_pg_check_schema("a\xff" "b", NULL), -1);
 }
 
 static void test_describe(void **state)
@@ -106,6 +138,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_schema),
 		cmocka_unit_test(test_describe),
 	};
 

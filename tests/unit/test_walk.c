@@ -173,6 +173,24 @@ static void test_stat(void **state)
 				    "sub/deeper/y.md sub/z.md sub-file.md ");
 }
 
+/* fp_walk_subdir: a part of the tree, with the whole tree's paths. */
+static void test_subdir(void **state)
+{
+	struct fp_walk w = { NULL, 0, 0 };
+	struct seen s;
+	char path[512];
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	snprintf(path, sizeof(path), "%s/sub", root);
+	assert_int_equal(fp_walk_subdir(&w, root, "sub", path, collect, &s), 0);
+	assert_string_equal(s.list, "sub/deeper/y.md sub/z.md ");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(fp_walk_subdir(&w, root, "", root, collect, &s), 0);
+	assert_string_equal(s.list, "A.md _draft.md a.md b.md dir.md/inner.md link.md sub/deeper/y.md "
+				    "sub/z.md sub-file.md ");
+}
+
 static void test_globs(void **state)
 {
 	static const char *const txt[] = { "*.txt", NULL };
@@ -361,6 +379,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sorted_hidden_links),
 		cmocka_unit_test(test_stat),
+		cmocka_unit_test(test_subdir),
 		cmocka_unit_test(test_globs),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_stop),
