@@ -7,6 +7,23 @@ need_pg() {
   command -v psql >/dev/null || skip "no psql"
 }
 
+# private_pg: a server of the test's own in $T/pg (for a test that restarts
+# it, or loads into its default schema), its exports in the environment,
+# stopped by private_pg_stop (the EXIT trap set here calls it). Should the
+# test be killed outright, a watchdog in its own session stops the server,
+# which would outlive it otherwise.
+private_pg() {
+  pg=$T/pg
+  eval "$("$FP_SOURCE/scripts/pg-tmp" start "$pg" 2>/dev/null)"
+  trap 'private_pg_stop; rm -rf "$T"' EXIT
+  setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done
+    [ -d "$2" ] && "$3/scripts/pg-tmp" stop "$2"' watchdog $$ "$pg" "$FP_SOURCE" >/dev/null 2>&1 </dev/null &
+}
+private_pg_stop() {
+  kill $(jobs -p) 2>/dev/null || true
+  "$FP_SOURCE/scripts/pg-tmp" stop "$pg" >/dev/null 2>&1
+}
+
 # q SQL...: run SQL, print unaligned tuples.
 q() { psql -XAtq -v ON_ERROR_STOP=1 "$@"; }
 

@@ -8,11 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
 need_pg
-pg=$T/pg
-eval "$("$FP_SOURCE/scripts/pg-tmp" start "$pg")"
-trap 'kill $(jobs -p) 2>/dev/null || true; "$FP_SOURCE/scripts/pg-tmp" stop "$pg" >/dev/null 2>&1; rm -rf "$T"' EXIT
-setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done
-  [ -d "$2" ] && "$3/scripts/pg-tmp" stop "$2"' watchdog $$ "$pg" "$FP_SOURCE" >/dev/null 2>&1 </dev/null &
+private_pg
 
 gen_articles 300 >"$T/in.ndjson"
 feedpipe-load -q --pg '' --schema ref <"$T/in.ndjson" || fail "reference load"

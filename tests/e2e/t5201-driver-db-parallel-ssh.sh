@@ -18,19 +18,11 @@ readme=$FP_SOURCE/README.md
 mapfile -t lines < <(grep '^ *seq 0 7 | parallel ' "$readme" | sed 's/^ *//')
 [ ${#lines[@]} = 2 ] || fail "expected the two GNU parallel lines in the README, found ${#lines[@]}"
 
-pg=$T/pg
-eval "$("$FP_SOURCE/scripts/pg-tmp" start "$pg" 2>/dev/null)"
-stop() {
-  [ -f "$T/ssh/sshd.pid" ] && kill "$(cat "$T/ssh/sshd.pid")" 2>/dev/null
-  "$FP_SOURCE/scripts/pg-tmp" stop "$pg" >/dev/null 2>&1
-  rm -rf "$T"
-}
-trap stop EXIT
-# Should this script be killed outright, a watchdog in its own session
-# stops sshd and the server, which would outlive it otherwise.
+private_pg
+trap '[ -f "$T/ssh/sshd.pid" ] && kill "$(cat "$T/ssh/sshd.pid")" 2>/dev/null; private_pg_stop; rm -rf "$T"' EXIT
+# Should this script be killed outright, a watchdog stops sshd as well.
 setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done
-  [ -f "$2/ssh/sshd.pid" ] && kill "$(cat "$2/ssh/sshd.pid")"
-  [ -d "$3" ] && "$4/scripts/pg-tmp" stop "$3"' watchdog $$ "$T" "$pg" "$FP_SOURCE" >/dev/null 2>&1 </dev/null &
+  [ -f "$2" ] && kill "$(cat "$2")"' watchdog $$ "$T/ssh/sshd.pid" >/dev/null 2>&1 </dev/null &
 
 # --- an sshd of our own ------------------------------------------------------
 mkdir -m 700 "$T/ssh"
