@@ -302,14 +302,61 @@ size_t fp_utf8_decode(const char *s, unsigned int *cp)
 	return 4;
 }
 
+/*
+ * Code points are the bytes that are not continuations (10xxxxxx): count
+ * those, eight bytes at a time (bit 7 set, bit 6 clear), or 32 with AVX2.
+ * gcc's own vectorization of the byte loop widened every byte to 64 bits:
+ * normalize spent 9% of its time here, counting the text twice.
+ */
+static size_t continuations_swar(const unsigned char *p, size_t len)
+{
+	const uint64_t high = 0x8080808080808080ULL;
+	size_t i = 0, n = 0;
+	uint64_t w, c;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		c = (w & ~(w << 1) & high) >> 7; /* 1 in each continuation byte */
+		n += (size_t)((c * 0x0101010101010101ULL) >> 56);
+	}
+	for (; i < len; i++)
+		n += (p[i] & 0xC0) == 0x80;
+	return n;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx2"))) static size_t continuations_avx2(const unsigned char *p,
+								 size_t len)
+{
+	const __m256i below = _mm256_set1_epi8(-64); /* 10xxxxxx is -128..-65 */
+	size_t i = 0, n = 0, k;
+
+	while (i + 32 <= len) {
+		__m256i acc = _mm256_setzero_si256(), sum;
+
+		/* Byte counters, emptied before they can wrap. */
+		for (k = 0; k < 255 && i + 32 <= len; k++, i += 32) {
+			__m256i in = _mm256_loadu_si256((const __m256i *)(p + i));
+
+			acc = _mm256_sub_epi8(acc, _mm256_cmpgt_epi8(below, in));
+		}
+		sum = _mm256_sad_epu8(acc, _mm256_setzero_si256());
+		n += (size_t)_mm256_extract_epi64(sum, 0) + (size_t)_mm256_extract_epi64(sum, 1) +
+		     (size_t)_mm256_extract_epi64(sum, 2) + (size_t)_mm256_extract_epi64(sum, 3);
+	}
+	return n + continuations_swar(p + i, len - i);
+}
+#endif
+
 size_t fp_utf8_count(const char *s, size_t len)
 {
-	size_t i, n = 0;
+	const unsigned char *p = (const unsigned char *)s;
 
-	for (i = 0; i < len; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			n++;
-	return n;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+	if (len >= 64 && __builtin_cpu_supports("avx2"))
+		return len - continuations_avx2(p, len);
+#endif
+	return len - continuations_swar(p, len);
 }
 
 size_t fp_utf8_cut(const char *s, size_t len, size_t max)

@@ -259,6 +259,40 @@ static void test_decode_count(void **state)
 	assert_int_equal(fp_utf8_count("a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80", 10), 4);
 }
 
+/* The counts of the word-at-a-time and AVX2 loops against a byte loop: every
+ * length and offset around their blocks, every byte value, and a text long
+ * enough to empty the AVX2 byte counters (255 blocks of 32 bytes). */
+static void test_count_blocks(void **state)
+{
+	static const char *const pieces[] = { "a", "\xC3\xA9", "\xE5\x9C\x8B", "\xF0\x9F\x98\x80", "\x80",
+					      "\xFF", "\xBF\xBF" };
+	size_t cap = 20000, len = 0, i, off, n, want;
+	unsigned int seed = 1;
+	char *buf = malloc(cap + 4);
+
+	(void)state;
+	assert_non_null(buf);
+	while (len < cap) {
+		const char *piece = pieces[((seed = seed * 1103515245 + 12345) >> 16) % 7];
+
+		memcpy(buf + len, piece, strlen(piece));
+		len += strlen(piece);
+	}
+	for (i = 0; i < 256; i++)
+		buf[i] = (char)i;
+	for (off = 0; off < 40; off++)
+		for (n = 0; off + n <= len; n += n < 300 ? 1 : 997) {
+			size_t k;
+
+			for (want = 0, k = off; k < off + n; k++)
+				want += ((unsigned char)buf[k] & 0xC0) != 0x80;
+			if (fp_utf8_count(buf + off, n) != want)
+				fail_msg("count of %zu bytes at %zu: %zu, want %zu", n, off,
+					 fp_utf8_count(buf + off, n), want);
+		}
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_repair_nul),
 		cmocka_unit_test(test_repair_long),
 		cmocka_unit_test(test_decode_count),
+		cmocka_unit_test(test_count_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
