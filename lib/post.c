@@ -46,17 +46,23 @@ static int slurp(int fd, size_t size, char **data, size_t *len)
 	return 0;
 }
 
-static json_t *source_new(const char *root, const char *rel, const struct stat *st,
-			  const char *data, size_t len)
+static json_t *source_new(const struct fp_post_source *src, const char *data, size_t len)
 {
 	char hex[FP_SHA256_HEX_LEN + 1], mtime[32];
+	time_t t = (time_t)src->mtime;
 	struct tm tm;
+	json_t *source;
 
 	fp_sha256_hex(data, len, hex);
-	gmtime_r(&st->st_mtime, &tm);
+	gmtime_r(&t, &tm);
 	strftime(mtime, sizeof(mtime), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_pack("{s:s, s:s, s:I, s:s, s:s}", "path", rel, "root", root, "bytes",
-			 (json_int_t)len, "mtime", mtime, "sha256", hex);
+	source = json_pack("{s:s, s:s, s:I, s:s, s:s}", "path", src->rel, "root", src->root, "bytes",
+			   (json_int_t)len, "mtime", mtime, "sha256", hex);
+	if (source && src->git && json_object_set(source, "git", (json_t *)src->git) < 0) {
+		json_decref(source);
+		return NULL;
+	}
+	return source;
 }
 
 /*
@@ -71,45 +77,33 @@ static int looks_binary(size_t len, size_t nuls, size_t invalid)
 	return bad > 8 && bad * 10 > len;
 }
 
-json_t *fp_post_read(const char *root, const char *rel, const char *path,
-		     const struct fp_post_opts *opts, json_t **source, struct fp_error *err)
+int fp_post_check_size(const struct fp_post_opts *opts, unsigned long long size,
+		       struct fp_error *err)
+{
+	if (size <= opts->max_file)
+		return 0;
+	fp_error_set(err, "file-too-large", "file is %llu bytes, more than --max-file-size %zu", size,
+		     opts->max_file);
+	return -1;
+}
+
+json_t *fp_post_parse(const struct fp_post_source *src, const char *data, size_t len,
+		      const struct fp_post_opts *opts, json_t **source, struct fp_error *err)
 {
 	json_t *rec = NULL, *ret = NULL;
-	char *data = NULL, *clean = NULL;
+	char *clean = NULL;
 	const char *text;
-	size_t len = 0, text_len, clean_len, invalid = 0, nuls = 0, body_off;
-	struct stat st;
-	int fd, rc;
+	size_t text_len, clean_len, invalid = 0, nuls = 0, body_off;
+	int rc;
 
 	*source = NULL;
 	/* The path goes into the record as a JSON string: it must be UTF-8. */
-	if (fp_utf8_valid_prefix(rel, strlen(rel)) != strlen(rel) ||
-	    fp_utf8_valid_prefix(root, strlen(root)) != strlen(root)) {
-		fd = -1;
+	if (fp_utf8_valid_prefix(src->rel, strlen(src->rel)) != strlen(src->rel) ||
+	    fp_utf8_valid_prefix(src->root, strlen(src->root)) != strlen(src->root)) {
 		fp_error_set(err, "invalid-utf8", "file name is not valid UTF-8");
 		goto out;
 	}
-	/* O_NONBLOCK: opening a FIFO with no writer would block for ever; it is
-	 * refused as not-a-file below. The flag means nothing to regular files. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		fp_error_set(err, "read-error", "cannot open: %s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fp_error_set(err, "not-a-file", "not a regular file");
-		goto out;
-	}
-	if ((unsigned long long)st.st_size > opts->max_file) {
-		fp_error_set(err, "file-too-large", "file is %lld bytes, more than --max-file-size %zu",
-			     (long long)st.st_size, opts->max_file);
-		goto out;
-	}
-	if (slurp(fd, (size_t)st.st_size, &data, &len) < 0) {
-		fp_error_set(err, "read-error", "cannot read: %s", strerror(errno));
-		goto out;
-	}
-	*source = source_new(root, rel, &st, data, len);
+	*source = source_new(src, data, len);
 	rec = json_object();
 	if (!*source || !rec || json_object_set(rec, "source", *source) < 0 ||
 	    json_object_set_new(rec, "warnings", json_array()) < 0) {
@@ -166,12 +160,54 @@ json_t *fp_post_read(const char *root, const char *rel, const char *path,
 	ret = rec;
 	rec = NULL;
 out:
+	if (!ret)
+		fp_error_at(err, src->rel, 0, 0);
+	free(clean);
+	json_decref(rec);
+	return ret;
+}
+
+json_t *fp_post_read(const char *root, const char *rel, const char *path,
+		     const struct fp_post_opts *opts, json_t **source, struct fp_error *err)
+{
+	struct fp_post_source src = { .root = root, .rel = rel };
+	json_t *ret = NULL;
+	char *data = NULL;
+	size_t len = 0;
+	struct stat st;
+	int fd = -1;
+
+	*source = NULL;
+	/* A name that is not UTF-8 is refused before the file is opened. */
+	if (fp_utf8_valid_prefix(rel, strlen(rel)) != strlen(rel) ||
+	    fp_utf8_valid_prefix(root, strlen(root)) != strlen(root)) {
+		fp_error_set(err, "invalid-utf8", "file name is not valid UTF-8");
+		goto out;
+	}
+	/* O_NONBLOCK: opening a FIFO with no writer would block for ever; it is
+	 * refused as not-a-file below. The flag means nothing to regular files. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fp_error_set(err, "read-error", "cannot open: %s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fp_error_set(err, "not-a-file", "not a regular file");
+		goto out;
+	}
+	if (fp_post_check_size(opts, (unsigned long long)st.st_size, err) < 0)
+		goto out;
+	if (slurp(fd, (size_t)st.st_size, &data, &len) < 0) {
+		fp_error_set(err, "read-error", "cannot read: %s", strerror(errno));
+		goto out;
+	}
+	src.mtime = (long long)st.st_mtime;
+	ret = fp_post_parse(&src, data, len, opts, source, err);
+out:
 	if (fd >= 0)
 		close(fd);
 	if (!ret)
 		fp_error_at(err, rel, 0, 0);
 	free(data);
-	free(clean);
-	json_decref(rec);
 	return ret;
 }

@@ -31,7 +31,42 @@ struct fp_post_opts {
 void fp_post_opts_init(struct fp_post_opts *opts);
 
 /*
- * Reads the file at `path` (`rel` relative to `root`) into a record.
+ * What a record's `source` says besides the content: where the post is and
+ * when it was written.
+ */
+struct fp_post_source {
+	const char *root;   /* source.root (borrowed) */
+	const char *rel;    /* source.path, relative to root (borrowed) */
+	long long mtime;    /* source.mtime, seconds since the epoch */
+	const json_t *git;  /* source.git (borrowed), or NULL */
+};
+
+/*
+ * Checks a post's size against opts->max_file before it is read. Returns 0,
+ * or -1 with err ("file-too-large").
+ */
+int fp_post_check_size(const struct fp_post_opts *opts, unsigned long long size,
+		       struct fp_error *err);
+
+/*
+ * Turns the `len` bytes of a post at `data` (borrowed) into a record: the
+ * source object from `src` with the size and SHA-256 of the bytes (and
+ * `git` when given, last), the front matter, the body, the warnings. The
+ * one builder of extract records: a file and a blob with the same bytes
+ * give the same record but for source.mtime and source.git.
+ *
+ * Returns a new record, or NULL with err set (err->source is src->rel) and
+ * *source set to a new reference to the source object when it could be
+ * made (NULL otherwise), for the reject. Reasons: "invalid-utf8" (the path,
+ * or the content with FP_UTF8_REJECT), "binary-file", "out-of-memory", and
+ * those of fp_frontmatter_parse().
+ */
+json_t *fp_post_parse(const struct fp_post_source *src, const char *data, size_t len,
+		      const struct fp_post_opts *opts, json_t **source, struct fp_error *err);
+
+/*
+ * Reads the file at `path` (`rel` relative to `root`) into a record, with
+ * fp_post_parse().
  *
  * Returns a new record, or NULL with err set (err->source is `rel`, err->line
  * where known) and *source set to a new reference to the source object when

@@ -343,6 +343,70 @@ static void test_file_name_not_utf8(void **state)
 	release(&r);
 }
 
+/* A buffer gives the record its file gives: fp_post_read() is a read and
+ * fp_post_parse(); source.git, when given, comes last in source. */
+static void test_parse_is_the_file_record(void **state)
+{
+	static const char text[] = "\xEF\xBB\xBF---\ntitle: caf\xE9\n---\n<p>a\0b</p>\n";
+	const struct fp_post_source src = { .root = dir, .rel = "p.md", .mtime = 1639976888 };
+	struct fp_post_source with_git = src;
+	struct fp_post_opts opts;
+	struct result r;
+	struct fp_error err;
+	json_t *rec, *source, *git, *expect;
+	const char *key;
+	json_t *v;
+	size_t i = 0;
+
+	(void)state;
+	fp_post_opts_init(&opts);
+	read_post(&r, "p.md", text, sizeof(text) - 1, NULL);
+	expect_ok(&r);
+	fp_error_init(&err);
+	rec = fp_post_parse(&src, text, sizeof(text) - 1, &opts, &source, &err);
+	assert_non_null(rec);
+	assert_true(json_equal(rec, r.rec));
+	json_decref(rec);
+	json_decref(source);
+
+	git = json_pack("{s:s}", "commit", "c0ffee");
+	with_git.git = git;
+	rec = fp_post_parse(&with_git, text, sizeof(text) - 1, &opts, &source, &err);
+	assert_non_null(rec);
+	json_object_foreach(source, key, v)
+		i++;
+	assert_int_equal(i, 6);
+	assert_string_equal(json_object_iter_key(json_object_iter_at(source, "git")), "git");
+	assert_null(json_object_iter_next(source, json_object_iter_at(source, "git")));
+	assert_true(json_equal(json_object_get(source, "git"), git));
+	expect = json_deep_copy(r.rec);
+	json_object_set(json_object_get(expect, "source"), "git", git);
+	assert_true(json_equal(rec, expect));
+	json_decref(expect);
+	json_decref(rec);
+	json_decref(source);
+	json_decref(git);
+	release(&r);
+}
+
+/* The size limit is checked before anything is read, by the caller that
+ * knows the size (a file's stat, a blob's header). */
+static void test_check_size(void **state)
+{
+	struct fp_post_opts opts;
+	struct fp_error err;
+
+	(void)state;
+	fp_post_opts_init(&opts);
+	opts.max_file = 10;
+	fp_error_init(&err);
+	assert_int_equal(fp_post_check_size(&opts, 10, &err), 0);
+	assert_false(fp_error_isset(&err));
+	assert_int_equal(fp_post_check_size(&opts, 11, &err), -1);
+	assert_string_equal(err.reason, "file-too-large");
+	assert_string_equal(err.text, "file is 11 bytes, more than --max-file-size 10");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +421,8 @@ int main(void)
 		cmocka_unit_test(test_frontmatter_errors),
 		cmocka_unit_test(test_empty_and_no_frontmatter),
 		cmocka_unit_test(test_file_name_not_utf8),
+		cmocka_unit_test(test_parse_is_the_file_record),
+		cmocka_unit_test(test_check_size),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
