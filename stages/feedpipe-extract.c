@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "git.h"
 #include "post.h"
 #include "record.h"
 #include "stage.h"
@@ -15,18 +16,22 @@
 #include "banned.h"
 
 enum {
-	OPT_GLOB = FP_OPT_FIRST_STAGE_OPTION,
+	OPT_GIT = FP_OPT_FIRST_STAGE_OPTION,
+	OPT_GLOB,
 	OPT_INVALID_UTF8,
 	OPT_MAX_FILE_SIZE,
 	OPT_MAX_FRONTMATTER,
 	OPT_MAX_YAML_DEPTH,
 	OPT_MAX_YAML_NODES,
+	OPT_PREFIX,
+	OPT_REV,
 	OPT_ROOT,
 	OPT_SHARD,
 };
 
 static const struct option options[] = {
 	FP_CLI_LONGOPTS,
+	{ "git", required_argument, NULL, OPT_GIT },
 	{ "glob", required_argument, NULL, OPT_GLOB },
 	{ "invalid-utf8", required_argument, NULL, OPT_INVALID_UTF8 },
 	{ "max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE },
@@ -34,6 +39,8 @@ static const struct option options[] = {
 	{ "max-yaml-depth", required_argument, NULL, OPT_MAX_YAML_DEPTH },
 	{ "max-yaml-nodes", required_argument, NULL, OPT_MAX_YAML_NODES },
 	{ "null", no_argument, NULL, '0' },
+	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "rev", required_argument, NULL, OPT_REV },
 	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ NULL, 0, NULL, 0 },
@@ -52,11 +59,16 @@ static const char *argv_option_name(int opt)
 static void usage(FILE *out)
 {
 	fputs("usage: feedpipe-extract [options] INPUT...\n"
+	      "       feedpipe-extract [options] --git REPO [--rev RANGE] [--prefix DIR]\n"
 	      "Reads post files (Markdown with YAML front matter) and writes one NDJSON\n"
 	      "record per file to stdout. INPUT is a file, a directory (walked recursively\n"
-	      "in sorted order) or '-' to read paths from stdin, one per line.\n"
+	      "in sorted order) or '-' to read paths from stdin, one per line. With --git,\n"
+	      "reads every version of every post from the repository's history instead.\n"
 	      "\n"
 	      "  -0, --null               paths on stdin are NUL-separated (find -print0)\n"
+	      "      --git REPO           read the history of the git repository REPO (a work\n"
+	      "                           tree or bare): one record per blob a commit adds\n"
+	      "                           or changes, oldest commit first, first parents\n"
 	      "      --glob PATTERN       take files whose name matches PATTERN in directories\n"
 	      "                           (repeatable; default *.md)\n"
 	      "      --invalid-utf8 MODE  repair (U+FFFD, with a warning; default) or reject\n"
@@ -65,6 +77,9 @@ static void usage(FILE *out)
 	      "      --max-yaml-depth N   reject front matter nested deeper (default 64)\n"
 	      "      --max-yaml-nodes N   reject front matter with more nodes, aliases\n"
 	      "                           expanded (default 100000)\n"
+	      "      --prefix DIR         with --git: read the posts under DIR of the repository\n"
+	      "                           (default: its root); paths are relative to DIR\n"
+	      "      --rev RANGE          with --git: REV, A..B or A.. (default HEAD)\n"
 	      "      --root DIR           report paths of files and stdin paths relative to DIR\n"
 	      "      --shard K/N          take only the files of shard K of N (0 <= K < N)\n"
 	      FP_CLI_COMMON_HELP,
@@ -78,42 +93,144 @@ struct run {
 	const char *root;     /* --root, without trailing '/' (but "/") */
 	long readable;        /* files read (made a record or a reject of their content) */
 	long unreadable;      /* inputs that could not be read at all */
+	const char *git, *rev, *prefix; /* --git REPO, --rev, --prefix */
 };
 
-static int one_file(void *data, const char *root, const char *rel, const char *path,
-		    const struct fp_error *werr)
+/* Writes the record of one post, or its reject (`rec` NULL, err set);
+ * `source` is the record's source when known. Steals both. */
+static int put_post(struct run *run, json_t *rec, json_t *source, const char *root,
+		    const char *rel, const json_t *git, const struct fp_error *err)
 {
-	struct run *run = data;
-	struct fp_error err;
-	json_t *rec, *source = NULL;
-
-	if (fp_stage_interrupted())
-		return -1;
-	run->st.stats.records_in++;
-	fp_error_init(&err);
-	if (werr) {
-		err = *werr;
-		rec = NULL;
-	} else {
-		rec = fp_post_read(root, rel, path, &run->post, &source, &err);
-	}
-	if (!rec && (werr || !strcmp(err.reason, "read-error") || !strcmp(err.reason, "not-a-file")))
-		run->unreadable++;
-	else
-		run->readable++;
 	if (rec) {
 		fp_stage_warned(&run->st, (long)json_array_size(json_object_get(rec, "warnings")));
 		run->st.stats.bytes_in += json_integer_value(json_object_get(source, "bytes"));
 		fp_stage_emit(&run->st, rec);
 	} else {
 		json_t *input = source ? json_pack("{s:O}", "source", source)
-				       : json_pack("{s:{s:s, s:s}}", "source", "path", rel, "root", root);
-		fp_stage_reject(&run->st, &err, input);
+				       : json_pack("{s:{s:s, s:s, s:O*}}", "source", "path", rel,
+						   "root", root, "git", git);
+
+		/* A path that is not UTF-8 cannot be a JSON string: a version
+		 * is still found by its commit. */
+		if (!input && git)
+			input = json_pack("{s:{s:s, s:O}}", "source", "root", root, "git", git);
+		fp_stage_reject(&run->st, err, input);
 		json_decref(input);
 	}
 	json_decref(rec);
 	json_decref(source);
 	return run->st.failed ? -1 : 0;
+}
+
+static int one_file(void *data, const char *root, const char *rel, const char *path,
+		    const struct fp_error *werr)
+{
+	struct run *run = data;
+	struct fp_error err;
+	json_t *rec = NULL, *source = NULL;
+
+	if (fp_stage_interrupted())
+		return -1;
+	run->st.stats.records_in++;
+	fp_error_init(&err);
+	if (werr)
+		err = *werr;
+	else
+		rec = fp_post_read(root, rel, path, &run->post, &source, &err);
+	if (!rec && (werr || !strcmp(err.reason, "read-error") || !strcmp(err.reason, "not-a-file")))
+		run->unreadable++;
+	else
+		run->readable++;
+	return put_post(run, rec, source, root, rel, NULL, &err);
+}
+
+/* One version from the history: the record its file would give, plus
+ * source.git; source.mtime is the commit's time. */
+static int one_blob(struct run *run, struct fp_git *g, const struct fp_git_change *c,
+		    const char *root)
+{
+	struct fp_post_source src = { .root = root, .rel = c->path, .mtime = c->committed_at };
+	struct fp_error err;
+	json_t *rec = NULL, *source = NULL, *git = fp_git_source_new(c);
+	const char *data;
+	size_t len;
+	int ret;
+
+	run->st.stats.records_in++;
+	fp_error_init(&err);
+	src.git = git;
+	if (!git)
+		fp_error_set(&err, "out-of-memory", "out of memory");
+	else if (fp_post_check_size(&run->post, c->size, &err) == 0 &&
+		 fp_git_read(g, c, &data, &len, &err) == 0)
+		rec = fp_post_parse(&src, data, len, &run->post, &source, &err);
+	fp_error_at(&err, c->path, 0, 0);
+	ret = put_post(run, rec, source, root, c->path, git, &err);
+	json_decref(git);
+	return ret;
+}
+
+static size_t trailing_slashes(const char *s)
+{
+	size_t n = strlen(s), k = 0;
+
+	while (k + 1 < n && s[n - 1 - k] == '/')
+		k++;
+	return k;
+}
+
+/*
+ * --git: every version of the history, then its counts in --stats. Returns
+ * 0 (a failure in the middle of the history is the stage's I/O error, exit
+ * 3), or the exit code when the repository or the range cannot be opened
+ * (message printed).
+ */
+static int git_input(struct run *run)
+{
+	const struct fp_git_options opt = { .repo = run->git, .rev = run->rev,
+					    .prefix = run->prefix, .walk = &run->walk };
+	char msg[FP_ERROR_SOURCE_MAX + FP_ERROR_TEXT_MAX + 8];
+	const struct fp_git_stats *gs;
+	struct fp_git_change c;
+	struct fp_git *g;
+	struct fp_error err;
+	char *root = NULL;
+	int rc = 0;
+
+	fp_error_init(&err);
+	if (!(g = fp_git_open(&opt, &err))) {
+		fp_cli_msg(&run->st.cli, "%s", fp_error_format(&err, msg, sizeof(msg)));
+		return !strcmp(err.reason, "git-rev") ? FP_EXIT_USAGE : FP_EXIT_IO;
+	}
+	/* source.root + "/" + source.path is where the file is in a checkout. */
+	if (asprintf(&root, "%.*s%s%s", (int)(strlen(run->git) - trailing_slashes(run->git)),
+		     run->git, *fp_git_prefix(g) ? "/" : "", fp_git_prefix(g)) < 0) {
+		root = NULL;
+		rc = -1;
+		fp_error_set(&err, "out-of-memory", "out of memory");
+	}
+	while (root && !run->st.failed && !fp_stage_interrupted() &&
+	       (rc = fp_git_next(g, &c, &err)) > 0)
+		if (one_blob(run, g, &c, root) < 0)
+			break;
+	if (rc < 0) {
+		/* The stage ends as when its input cannot be read: exit 3. */
+		fp_cli_msg(&run->st.cli, "%s", fp_error_format(&err, msg, sizeof(msg)));
+		run->st.in.io_error = 1;
+	}
+	gs = fp_git_stats(g);
+	json_object_set_new(run->st.stats.extra, "git",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:s?, s:s?, s:s?}",
+				      "commits", (json_int_t)gs->commits, "versions",
+				      (json_int_t)gs->changes, "added", (json_int_t)gs->added,
+				      "modified", (json_int_t)gs->modified, "deleted",
+				      (json_int_t)gs->deleted, "shallow", gs->shallow, "boundary",
+				      gs->shallow ? gs->boundary : NULL, "first",
+				      gs->first[0] ? gs->first : NULL, "last",
+				      gs->last[0] ? gs->last : NULL));
+	free(root);
+	fp_git_free(g);
+	return 0;
 }
 
 /* `rel` without leading "./" and '/' ("." is ""). */
@@ -238,6 +355,21 @@ static int stage_option(struct run *run, int opt, const char *arg)
 	return -1;
 }
 
+/* Inputs are files and directories, or --git's history. Returns 0, or -1
+ * after a message. */
+static int check_inputs(struct run *run, int ninputs, int delim)
+{
+	if (!run->git && (run->rev || run->prefix))
+		fp_cli_msg(&run->st.cli, "--%s needs --git", run->rev ? "rev" : "prefix");
+	else if (run->git && (ninputs || run->root || delim != '\n'))
+		fp_cli_msg(&run->st.cli, "--git reads a repository: no INPUT, --root or -0 with it");
+	else if (!run->git && !ninputs)
+		fp_cli_msg(&run->st.cli, "no input: name files, directories or '-', or --git REPO");
+	else
+		return 0;
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct run run;
@@ -258,7 +390,10 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); code = FP_EXIT_OK; goto out;
 		case 'V': fp_cli_version(&run.st.cli); code = FP_EXIT_OK; goto out;
 		case '0': delim = '\0'; break;
+		case OPT_GIT: run.git = optarg; break;
 		case OPT_GLOB: globs[nglobs++] = optarg; break;
+		case OPT_PREFIX: run.prefix = optarg; break;
+		case OPT_REV: run.rev = optarg; break;
 		case OPT_ROOT:
 			if (!*optarg) {
 				fp_cli_msg(&run.st.cli, "invalid --root '': expected a directory");
@@ -274,14 +409,15 @@ int main(int argc, char **argv)
 				goto out;
 		}
 	}
-	if (optind == argc) {
-		fp_cli_msg(&run.st.cli, "no input: name files, directories or '-'");
+	if (check_inputs(&run, argc - optind, delim) < 0) {
 		usage(stderr);
 		goto out;
 	}
 	run.walk.globs = nglobs ? globs : NULL;
 	fp_writer_init(&run.st.out, stdout);
 	fp_stage_catch_signals();
+	if (run.git && (code = git_input(&run)) != 0)
+		goto out;
 	for (i = optind; i < argc && !run.st.failed && !fp_stage_interrupted(); i++)
 		!strcmp(argv[i], "-") ? stdin_inputs(&run, delim) : one_input(&run, argv[i]);
 	free(globs);

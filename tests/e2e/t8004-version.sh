@@ -11,7 +11,7 @@ for exe in feedpipe feedpipe-extract feedpipe-clean feedpipe-normalize feedpipe-
   [ ! -s "$T/err" ] || fail "$exe --version wrote to stderr: $(cat "$T/err")"
   [ "$(head -n1 "$T/out")" = "$exe (feedpipe) $version" ] || fail "$exe --version: $(head -n1 "$T/out")"
   libs=$(sed -n 's/^libraries: //p' "$T/out")
-  for lib in jansson libyaml libxml2 utf8proc libpq zlib; do
+  for lib in jansson libyaml libxml2 utf8proc libpq zlib libgit2; do
     echo "$libs" | grep -qE "(^|, )$lib [0-9][0-9a-z.]*(,|$)" || fail "$exe --version: no $lib version in '$libs'"
   done
   checked=$((checked + 1))
