@@ -730,7 +730,7 @@ enum kind {
 	K_LINKS,     /* [{href, text}] */
 	K_EMBEDS,    /* [{src, tag}] */
 	K_HASH,      /* 64 lowercase hex digits */
-	K_SOURCE,    /* {path, root, bytes, mtime, sha256, ...} */
+	K_SOURCE,    /* {path, root, bytes, mtime, sha256, git?, ...} */
 	K_WARNINGS,  /* [{stage, code, message, ...}] */
 };
 
@@ -850,6 +850,20 @@ static const char *check_pairs(const json_t *arr, const char *a, const char *b, 
 	return NULL;
 }
 
+/* source.git, when present: where in a repository's history the version
+ * was read (lib/git.h). */
+static const char *check_git(const json_t *git)
+{
+	if (!git)
+		return NULL;
+	if (!json_is_object(git) || json_object_size(git) != 4 ||
+	    !is_hex(json_object_get(git, "commit"), 40) || !is_hex(json_object_get(git, "blob"), 40) ||
+	    !is_iso_date(json_object_get(git, "committed_at")) ||
+	    !is_iso_date(json_object_get(git, "author_at")))
+		return "has a git member that is not {commit, blob, committed_at, author_at}";
+	return NULL;
+}
+
 static const char *check_field(const json_t *art, const json_t *v, enum kind kind)
 {
 	const json_t *item;
@@ -910,7 +924,7 @@ static const char *check_field(const json_t *art, const json_t *v, enum kind kin
 		    !json_is_string(json_object_get(v, "mtime")) ||
 		    !is_hex(json_object_get(v, "sha256"), FP_SHA256_HEX_LEN))
 			return "lacks path, root, bytes, mtime or sha256 of the right type";
-		return NULL;
+		return check_git(json_object_get(v, "git"));
 	case K_WARNINGS:
 		if (!json_is_array(v))
 			return "not an array";

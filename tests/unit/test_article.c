@@ -447,6 +447,53 @@ static void test_validate(void **state)
 	}
 }
 
+/* source.git (a version read from a history) is kept as it came, and the
+ * id does not depend on it: every version of a post has the post's id. */
+static void test_source_git(void **state)
+{
+	static const char git[] =
+		"{\"commit\": \"4f1c2e0000000000000000000000000000000001\","
+		" \"blob\": \"9a2e000000000000000000000000000000000002\","
+		" \"committed_at\": \"2021-12-20T05:10:00Z\", \"author_at\": \"2021-12-20T05:09:12Z\"}";
+	json_t *plain = record(NULL), *rec = record(NULL), *g = json_loads(git, 0, NULL);
+	json_t *a1, *a2, *bad;
+	struct fp_error err;
+
+	(void)state;
+	assert_non_null(g);
+	json_object_set(json_object_get(rec, "source"), "git", g);
+	a1 = build(plain, NULL);
+	a2 = build(rec, NULL);
+	assert_true(json_equal(json_object_get(json_object_get(a2, "source"), "git"), g));
+	assert_string_equal(str(a1, "id"), str(a2, "id"));
+	assert_string_equal(str(a1, "content_hash"), str(a2, "content_hash"));
+	for (int k = 0; k < 5; k++) {
+		bad = json_deep_copy(a2);
+		json_t *bg = json_object_get(json_object_get(bad, "source"), "git");
+
+		if (k == 0)
+			json_object_set_new(bg, "commit", json_string("4F1C"));
+		else if (k == 1)
+			json_object_del(bg, "blob");
+		else if (k == 2)
+			json_object_set_new(bg, "committed_at", json_string("2021-12-20 05:10:00"));
+		else if (k == 3)
+			json_object_set_new(bg, "extra", json_true());
+		else
+			json_object_set_new(json_object_get(bad, "source"), "git", json_string("x"));
+		fp_error_init(&err);
+		assert_int_equal(fp_article_validate(bad, &err), -1);
+		assert_string_equal(err.text, "field 'source': has a git member that is not"
+					      " {commit, blob, committed_at, author_at}");
+		json_decref(bad);
+	}
+	json_decref(a1);
+	json_decref(a2);
+	json_decref(g);
+	json_decref(plain);
+	json_decref(rec);
+}
+
 static void test_tally(void **state)
 {
 	json_t *r1 = record(NULL), *r2 = record("{\"meta\": {\"date\": \"Invalid Date\"}}");
@@ -479,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_dates_and_urls),
 		cmocka_unit_test(test_title_fallback_and_rejects),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_source_git),
 		cmocka_unit_test(test_tally),
 	};
 
