@@ -37,7 +37,19 @@
  * stored row's own source file always replaces it (the file changed);
  * otherwise the later source_mtime, then the greater source_path (bytes,
  * COLLATE "C"), then the greater content_hash. So parallel chains and concurrent loaders
- * give the same table as one sequential run.
+ * give the same table as one sequential run. Records read from a git
+ * history (source.git; source_mtime is the commit time) are versions of
+ * one past, not the file as it is now: of them the greatest (source_mtime,
+ * source_path, content_hash) wins, whatever the order of loading, even
+ * one with the stored content (then only its source columns change).
+ *
+ * Every record also gives a row of article_versions, one per (id,
+ * content_hash), first: its first_seen_at and last_seen_at are the least
+ * and greatest "seen" time (the commit time, else now()), its other
+ * columns the first record's (least seen, then source_path, then
+ * source_sha256); articles.first_seen_at follows the least of them. The
+ * versions' COPY (small rows: no bodies) is sent for every record, also
+ * those whose article is skipped as unchanged.
  *
  * Batches are committed by a sender thread while the caller fills the next
  * one (struct batch), so the client's work (JSON to COPY text) overlaps
@@ -96,6 +108,7 @@ struct row {
 	char id[17];
 	char hash[65];
 	size_t off, len;
+	int git;            /* read from a history (source.git) */
 };
 
 /*
@@ -105,6 +118,7 @@ struct row {
  */
 struct batch {
 	struct buf art, rej; /* COPY text */
+	struct buf ver;      /* COPY text of article_versions, a row per article */
 	size_t n_art, n_rej;
 	struct row *rows;   /* the articles, in order */
 	size_t cap_rows;
@@ -137,19 +151,27 @@ struct fp_pg {
 	pthread_cond_t cond;
 };
 
-/* Columns of the articles staging table, in COPY order. */
+/* Columns of the articles staging table, in COPY order. first_seen_at
+ * comes last: in staging it holds the record's seen time (source.git's
+ * committed_at, NULL for now()), which put_direct_rows() fills in. */
+#define FIRST_SEEN_COLUMN ", first_seen_at"
 static const char *const article_columns =
 	"seq, id, title, author, topic, site, feed, categories, published_at, published_raw, "
 	"image, thumbnail, comments, editor, original_title, lang, html, text, chars, images, "
 	"links, embeds, content_hash, source_path, source_root, source_bytes, source_mtime, "
-	"source_sha256, warnings";
+	"source_sha256, source_commit, warnings" FIRST_SEEN_COLUMN;
 
 /* Columns of a direct COPY into articles (the staging ones without seq). */
 static const char *const direct_columns =
 	"id, title, author, topic, site, feed, categories, published_at, published_raw, "
 	"image, thumbnail, comments, editor, original_title, lang, html, text, chars, images, "
 	"links, embeds, content_hash, source_path, source_root, source_bytes, source_mtime, "
-	"source_sha256, warnings, load_run";
+	"source_sha256, source_commit, warnings, first_seen_at, load_run";
+
+/* Columns of the versions staging table, in COPY order (seen_at: NULL for
+ * the time of the load). */
+static const char *const version_columns =
+	"seq, id, content_hash, seen_at, title, published_at, source_path, source_sha256, commit";
 
 static const char *const reject_columns =
 	"seq, record_sha256, stage, reason, message, file, line, col, record_no, source_path, "
@@ -687,7 +709,13 @@ static int prepare_session(struct fp_pg *pg, struct fp_error *err)
 		       " record_sha256 text, stage text, reason text, message text, file text,"
 		       " line bigint, col bigint, record_no bigint, source_path text, record jsonb)"
 		       " ON COMMIT DELETE ROWS;"
-		       "CREATE TEMP TABLE IF NOT EXISTS fp_changed (id text, inserted boolean)"
+		       "CREATE TEMP TABLE IF NOT EXISTS fp_changed (id text, inserted boolean,"
+		       " changed boolean)"
+		       " ON COMMIT DELETE ROWS;"
+		       "CREATE TEMP TABLE IF NOT EXISTS fp_stage_versions (seq bigint, id text,"
+		       " content_hash text, seen_at timestamptz, title text, published_at timestamptz,"
+		       " source_path text, source_sha256 text, commit text) ON COMMIT DELETE ROWS;"
+		       "CREATE TEMP TABLE IF NOT EXISTS fp_version_counts (ins bigint, upd bigint)"
 		       " ON COMMIT DELETE ROWS;");
 	if (sql.oom) {
 		fp_error_set(err, "out-of-memory", "out of memory");
@@ -896,15 +924,66 @@ static int check_images(const json_t *images, struct fp_error *err)
 	return 0;
 }
 
-/* Appends the COPY row of an article to pg->fill->art. On -1 the buffer is
- * restored to what it was. */
+/* source.git, when present: an object with the commit (40 lowercase hex
+ * digits) and a committed_at timestamp. Returns it (borrowed), NULL when
+ * absent, or (json_t *)-1 with err. */
+static const json_t *source_git(const json_t *source, struct fp_error *err)
+{
+	const json_t *git = json_object_get(source, "git"), *v;
+
+	if (!git)
+		return NULL;
+	v = json_object_get(git, "commit");
+	if (!json_is_object(git) || !json_is_string(v) ||
+	    !is_hex(json_string_value(v), json_string_length(v), 40)) {
+		invalid(err, "source.git", "has no commit of 40 lowercase hex digits");
+		return (const json_t *)-1;
+	}
+	v = json_object_get(git, "committed_at");
+	if (!json_is_string(v) || !valid_timestamp(json_string_value(v), json_string_length(v))) {
+		invalid(err, "source.git", "has no committed_at timestamp YYYY-MM-DDTHH:MM:SSZ");
+		return (const json_t *)-1;
+	}
+	return git;
+}
+
+/* Appends the COPY row of the article's version to pg->fill->ver (the
+ * values were checked by article_row). */
+static void version_row(struct fp_pg *pg, const json_t *rec, const json_t *source,
+			const json_t *git)
+{
+	struct buf *b = &pg->fill->ver;
+	const json_t *v;
+
+	buf_addf(b, "%lld\t", pg->seq);
+	buf_add(b, fp_json_str(rec, "id"), 16);
+	buf_addc(b, '\t');
+	buf_add(b, fp_json_str(rec, "content_hash"), 64);
+	buf_addc(b, '\t');
+	put_timestamp(b, git, "committed_at", NULL);
+	buf_addc(b, '\t');
+	v = json_object_get(rec, "title");
+	copy_escape(b, json_string_value(v), json_string_length(v));
+	buf_addc(b, '\t');
+	put_timestamp(b, rec, "published_at", NULL);
+	buf_addc(b, '\t');
+	put_string(b, source, "path", 1, NULL, NULL);
+	buf_addc(b, '\t');
+	put_string(b, source, "sha256", 1, NULL, NULL);
+	buf_addc(b, '\t');
+	put_string(b, git, "commit", 1, NULL, NULL);
+	buf_addc(b, '\n');
+}
+
+/* Appends the COPY row of an article to pg->fill->art, and of its version
+ * to pg->fill->ver. On -1 the buffers are restored to what they were. */
 static int article_row(struct fp_pg *pg, const json_t *rec, struct fp_error *err)
 {
 	static const char *const nullable_strings[] = { "author", "topic", "site", "feed", NULL };
 	static const char *const nullable_strings2[] = { "image", "thumbnail", NULL };
 	struct buf *b = &pg->fill->art;
-	size_t start = b->len;
-	const json_t *v, *source;
+	size_t start = b->len, ver_start = pg->fill->ver.len;
+	const json_t *v, *source, *git;
 	int i;
 
 #define TAB buf_addc(b, '\t')
@@ -1011,14 +1090,22 @@ static int article_row(struct fp_pg *pg, const json_t *rec, struct fp_error *err
 	if (put_string(b, source, "sha256", 1, "source_sha256", err) < 0)
 		goto fail;
 	TAB;
+	if ((git = source_git(source, err)) == (const json_t *)-1)
+		goto fail;
+	put_string(b, git, "commit", 1, NULL, NULL);
+	TAB;
 	v = json_object_get(rec, "warnings");
 	if (!v)
 		buf_add(b, "[]", 2);
 	else if (put_json(b, v, "warnings", JSON_ARRAY, err) < 0)
 		goto fail;
+	TAB;
+	put_timestamp(b, git, "committed_at", NULL);
 	buf_addc(b, '\n');
 #undef TAB
-	if (b->oom || pg->scratch.oom) {
+	pg->fill->ver.discard = b->discard;
+	version_row(pg, rec, source, git);
+	if (b->oom || pg->scratch.oom || pg->fill->ver.oom) {
 		fp_error_set(err, "out-of-memory", "out of memory");
 		goto fail;
 	}
@@ -1027,6 +1114,9 @@ fail:
 	b->len = start;
 	if (b->data)
 		b->data[start] = '\0';
+	pg->fill->ver.len = ver_start;
+	if (pg->fill->ver.data)
+		pg->fill->ver.data[ver_start] = '\0';
 	return -1;
 }
 
@@ -1144,29 +1234,36 @@ static int reject_row(struct fp_pg *pg, const json_t *reject, struct fp_error *e
 
 /* ---- batches ------------------------------------------------------------ */
 
-/* Streams the rows of a direct batch: "seq\t...\n" -> "...\trun\n". */
-static int put_direct_rows(struct fp_pg *pg, const struct batch *b)
+/* Streams the rows of a direct batch: "seq\t...\tSEEN\n" -> "...\tSEEN\trun\n",
+ * a SEEN of \N (no commit time) becoming `now`, the transaction's time. */
+static int put_direct_rows(struct fp_pg *pg, const struct batch *b, const char *now)
 {
 	char run[32];
 	int n = snprintf(run, sizeof(run), "\t%lld\n", pg->run_id);
-	size_t i;
+	size_t i, now_len = strlen(now);
 
 	for (i = 0; i < b->n_art; i++) {
 		const struct row *r = &b->rows[i];
 		const char *row = b->art.data + r->off;
 		const char *tab = memchr(row, '\t', r->len);
-		size_t skip = (size_t)(tab - row) + 1;
+		size_t skip = (size_t)(tab - row) + 1, len = r->len - skip - 1;
+		int seen_null = len >= 3 && !memcmp(row + skip + len - 3, "\t\\N", 3);
 
-		if (PQputCopyData(pg->conn, row + skip, (int)(r->len - skip - 1)) != 1 ||
+		if (seen_null)
+			len -= 2;
+		if (PQputCopyData(pg->conn, row + skip, (int)len) != 1 ||
+		    (seen_null && PQputCopyData(pg->conn, now, (int)now_len) != 1) ||
 		    PQputCopyData(pg->conn, run, n) != 1)
 			return -1;
 	}
 	return 0;
 }
 
-/* COPY of `data`, or of the rows of the direct batch `direct`. */
+/* COPY of `data`, or of the rows of the direct batch `direct` (with `now`,
+ * see put_direct_rows). */
 static int send_copy(struct fp_pg *pg, const char *table, const char *columns,
-		     const struct buf *data, const struct batch *direct, struct fp_error *err)
+		     const struct buf *data, const struct batch *direct, const char *now,
+		     struct fp_error *err)
 {
 	struct buf sql = { 0 };
 	size_t sent, chunk = 0;
@@ -1186,7 +1283,7 @@ static int send_copy(struct fp_pg *pg, const char *table, const char *columns,
 	}
 	PQclear(res);
 	if (direct) {
-		put = put_direct_rows(pg, direct) == 0;
+		put = put_direct_rows(pg, direct, now) == 0;
 	} else {
 		for (sent = 0; sent < data->len; sent += chunk) {
 			chunk = data->len - sent < COPY_CHUNK ? data->len - sent : COPY_CHUNK;
@@ -1213,15 +1310,61 @@ out:
 	return ret;
 }
 
+/* The counts of a load_runs row, as read_counts() takes them. */
+#define COUNT_COLUMNS "load_runs.records_in, load_runs.inserted, load_runs.updated," \
+	" load_runs.unchanged, load_runs.duplicates, load_runs.rejects, load_runs.batches," \
+	" load_runs.versions_inserted, load_runs.versions_updated"
+
 /* Of records with one id in a batch, the winner first (see Outline). */
 #define WINNER "source_mtime DESC NULLS LAST, source_path COLLATE \"C\" DESC NULLS LAST, " \
 	"content_hash DESC, seq DESC"
-/* The row stored is replaced by EXCLUDED (see Outline). */
-#define REPLACES "(a.source_path IS NOT DISTINCT FROM EXCLUDED.source_path" \
-	" OR (coalesce(EXCLUDED.source_mtime, '-infinity'), " \
+/* EXCLUDED comes after the stored row a in the winner's order. */
+#define GREATER "(coalesce(EXCLUDED.source_mtime, '-infinity'), " \
 	"coalesce(EXCLUDED.source_path, '') COLLATE \"C\", EXCLUDED.content_hash)" \
 	" > (coalesce(a.source_mtime, '-infinity'), coalesce(a.source_path, '') COLLATE \"C\"," \
-	" a.content_hash))"
+	" a.content_hash)"
+/* The row stored is replaced by EXCLUDED (see Outline): another content
+ * from the row's own file, or the greater record; a version from a history
+ * whenever it is the greater. */
+#define REPLACES "((a.content_hash IS DISTINCT FROM EXCLUDED.content_hash" \
+	" AND ((a.source_commit IS NULL AND EXCLUDED.source_commit IS NULL" \
+	" AND a.source_path IS NOT DISTINCT FROM EXCLUDED.source_path) OR " GREATER "))" \
+	" OR (EXCLUDED.source_commit IS NOT NULL AND " GREATER "))"
+
+/* The versions of the batch's records into article_versions (see
+ * Outline), counted into fp_version_counts; before the articles, whose
+ * first_seen_at is read from them. */
+static void versions_sql(struct fp_pg *pg, struct buf *sql)
+{
+	static const char *const first_of[] = { "title", "published_at", "source_path",
+						"source_sha256", "commit", NULL };
+	/* EXCLUDED, the batch's first record of the version, saw it before the
+	 * stored row's first record did. */
+	static const char earlier[] =
+		"(EXCLUDED.first_seen_at, coalesce(EXCLUDED.source_path, '') COLLATE \"C\","
+		" coalesce(EXCLUDED.source_sha256, '')) < (v.first_seen_at,"
+		" coalesce(v.source_path, '') COLLATE \"C\", coalesce(v.source_sha256, ''))";
+	int i;
+
+	buf_adds(sql, "WITH up AS (INSERT INTO article_versions AS v (id, content_hash,"
+		      " first_seen_at, last_seen_at, title, published_at, source_path, source_sha256,"
+		      " commit, load_run) SELECT DISTINCT ON (id, content_hash) id, content_hash,"
+		      " min(seen) OVER w, max(seen) OVER w, title, published_at, source_path,"
+		      " source_sha256, commit, ");
+	buf_addf(sql, "%lld FROM (SELECT *, coalesce(seen_at, now()) AS seen"
+		      " FROM pg_temp.fp_stage_versions) s WINDOW w AS (PARTITION BY id, content_hash)"
+		      " ORDER BY id, content_hash, seen, source_path COLLATE \"C\", source_sha256, seq"
+		      " ON CONFLICT (id, content_hash) DO UPDATE SET"
+		      " first_seen_at = least(v.first_seen_at, EXCLUDED.first_seen_at),"
+		      " last_seen_at = greatest(v.last_seen_at, EXCLUDED.last_seen_at), ", pg->run_id);
+	for (i = 0; first_of[i]; i++)
+		buf_addf(sql, "%s = CASE WHEN %s THEN EXCLUDED.%s ELSE v.%s END, ", first_of[i],
+			 earlier, first_of[i], first_of[i]);
+	buf_addf(sql, "load_run = EXCLUDED.load_run WHERE EXCLUDED.last_seen_at > v.last_seen_at OR %s"
+		      " RETURNING (v.xmax = 0) AS inserted)"
+		      " INSERT INTO pg_temp.fp_version_counts SELECT count(*) FILTER (WHERE inserted),"
+		      " count(*) FILTER (WHERE NOT inserted) FROM up", earlier);
+}
 
 static void upsert_sql(struct fp_pg *pg, struct buf *sql)
 {
@@ -1230,9 +1373,12 @@ static void upsert_sql(struct fp_pg *pg, struct buf *sql)
 		"published_raw", "image", "thumbnail", "comments", "editor", "original_title",
 		"lang", "html", "text", "chars", "images", "links", "embeds", "content_hash",
 		"source_path", "source_root", "source_bytes", "source_mtime", "source_sha256",
-		"warnings", NULL
+		"source_commit", "warnings", NULL
 	};
+	/* The staging columns without seq and first_seen_at, which is the
+	 * earliest version's. */
 	const char *art_cols = article_columns + strlen("seq, ");
+	int art_cols_len = (int)(strlen(art_cols) - strlen(FIRST_SEEN_COLUMN));
 	const char *rej_cols = reject_columns + strlen("seq, ");
 	const struct batch *b = pg->out;
 	size_t k;
@@ -1252,19 +1398,25 @@ static void upsert_sql(struct fp_pg *pg, struct buf *sql)
 		buf_adds(sql, "}'::text[]) ORDER BY a.id, e.ord;\n");
 		goto rejects;
 	}
-	buf_adds(sql, "WITH up AS (INSERT INTO articles AS a (");
-	buf_adds(sql, art_cols);
-	buf_adds(sql, ", load_run) SELECT DISTINCT ON (id) ");
-	buf_adds(sql, art_cols);
-	buf_addf(sql, ", %lld FROM pg_temp.fp_stage ORDER BY id, " WINNER
-		      " ON CONFLICT (id) DO UPDATE SET ", pg->run_id);
+	/* `old` is the table before the statement: an update that keeps the
+	 * content (a later record of a version from a history) is no update. */
+	buf_adds(sql, "WITH old AS (SELECT id, content_hash FROM articles"
+		      " WHERE id IN (SELECT id FROM pg_temp.fp_stage)),"
+		      " up AS (INSERT INTO articles AS a (");
+	buf_addf(sql, "%.*s, first_seen_at, load_run) SELECT DISTINCT ON (id) %.*s,"
+		      " (SELECT min(v.first_seen_at) FROM article_versions v WHERE v.id = s.id), %lld"
+		      " FROM pg_temp.fp_stage s ORDER BY id, " WINNER " ON CONFLICT (id) DO UPDATE SET ",
+		 art_cols_len, art_cols, art_cols_len, art_cols, pg->run_id);
 	for (i = 0; cols[i]; i++)
 		buf_addf(sql, "%s = EXCLUDED.%s, ", cols[i], cols[i]);
-	buf_adds(sql, "updated_at = now(), load_run = EXCLUDED.load_run"
-		      " WHERE a.content_hash IS DISTINCT FROM EXCLUDED.content_hash"
-		      " AND " REPLACES
-		      " RETURNING a.id, (a.xmax = 0) AS inserted)"
-		      " INSERT INTO pg_temp.fp_changed SELECT id, inserted FROM up;\n"
+	buf_adds(sql, "first_seen_at = least(a.first_seen_at, EXCLUDED.first_seen_at),"
+		      " updated_at = CASE WHEN a.content_hash IS DISTINCT FROM EXCLUDED.content_hash"
+		      " THEN now() ELSE a.updated_at END, load_run = EXCLUDED.load_run"
+		      " WHERE " REPLACES
+		      " RETURNING a.id, a.content_hash, (a.xmax = 0) AS inserted)"
+		      " INSERT INTO pg_temp.fp_changed SELECT up.id, up.inserted,"
+		      " old.content_hash IS DISTINCT FROM up.content_hash FROM up"
+		      " LEFT JOIN old ON old.id = up.id;\n"
 		      "DELETE FROM article_images i USING pg_temp.fp_changed c"
 		      " WHERE i.article_id = c.id AND NOT c.inserted;\n"
 		      "INSERT INTO article_images (article_id, position, src, alt)"
@@ -1274,6 +1426,12 @@ static void upsert_sql(struct fp_pg *pg, struct buf *sql)
 		      " JOIN pg_temp.fp_changed c ON c.id = s.id"
 		      " CROSS JOIN LATERAL jsonb_array_elements(s.images) WITH ORDINALITY AS e(img, ord)"
 		      " ORDER BY s.id, e.ord;\n");
+	/* A version seen before the stored ones (a history loaded out of
+	 * order) moves first_seen_at back. */
+	buf_adds(sql, "UPDATE articles a SET first_seen_at = m.first FROM (SELECT v.id,"
+		      " min(v.first_seen_at) AS first FROM article_versions v"
+		      " WHERE v.id IN (SELECT id FROM pg_temp.fp_stage_versions) GROUP BY v.id) m"
+		      " WHERE a.id = m.id AND m.first < a.first_seen_at;\n");
 rejects:
 	buf_adds(sql, "WITH r AS (INSERT INTO rejects (");
 	buf_adds(sql, rej_cols);
@@ -1287,25 +1445,28 @@ rejects:
 			 b->n_art, b->n_art, b->n_art);
 	else
 		buf_adds(sql, " c AS (SELECT count(*) FILTER (WHERE inserted) AS ins,"
-			      " count(*) FILTER (WHERE NOT inserted) AS upd FROM pg_temp.fp_changed),"
+			      " count(*) FILTER (WHERE changed AND NOT inserted) AS upd"
+			      " FROM pg_temp.fp_changed),"
 			      " s AS (SELECT count(*) AS n, count(DISTINCT id) AS d FROM pg_temp.fp_stage),");
-	buf_addf(sql, " j AS (SELECT count(*) AS n FROM pg_temp.fp_stage_rejects)"
+	buf_addf(sql, " j AS (SELECT count(*) AS n FROM pg_temp.fp_stage_rejects),"
+		      " vc AS (SELECT coalesce(sum(ins), 0) AS ins, coalesce(sum(upd), 0) AS upd"
+		      " FROM pg_temp.fp_version_counts)"
 		      " UPDATE load_runs SET records_in = records_in + s.n + j.n + %lld,"
 		      " inserted = inserted + c.ins, updated = updated + c.upd,"
 		      " unchanged = unchanged + s.d - c.ins - c.upd + %lld,"
 		      " duplicates = duplicates + s.n - s.d + %lld,"
-		      " rejects = rejects + j.n, batches = batches + 1, retries = retries + %d",
+		      " rejects = rejects + j.n, batches = batches + 1, retries = retries + %d,"
+		      " versions_inserted = versions_inserted + vc.ins,"
+		      " versions_updated = versions_updated + vc.upd",
 		 pg->out->skip_records, pg->out->skip_ids, pg->out->skip_records - pg->out->skip_ids,
 		 pg->out->retries);
-	buf_addf(sql, " FROM c, s, j WHERE load_runs.id = %lld AND load_runs.batches = %lld",
+	buf_addf(sql, " FROM c, s, j, vc WHERE load_runs.id = %lld AND load_runs.batches = %lld",
 		 pg->run_id, pg->counts.batches);
-	buf_adds(sql, " RETURNING load_runs.records_in, load_runs.inserted, load_runs.updated,"
-		      " load_runs.unchanged, load_runs.duplicates, load_runs.rejects,"
-		      " load_runs.batches, (SELECT count(*) FROM r)");
+	buf_adds(sql, " RETURNING " COUNT_COLUMNS ", (SELECT count(*) FROM r)");
 }
 
-/* Takes the cumulative counts from a load_runs row (columns as in the
- * RETURNING list above). */
+/* Takes the cumulative counts from a load_runs row: COUNT_COLUMNS, then
+ * (when there) the new rejects of the batch. */
 static void read_counts(struct fp_pg *pg, const PGresult *res)
 {
 	struct fp_pg_counts *c = &pg->counts;
@@ -1317,8 +1478,10 @@ static void read_counts(struct fp_pg *pg, const PGresult *res)
 	c->unchanged = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
 	c->duplicates = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
 	c->batches = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
-	if (PQnfields(res) > 7)
-		c->rejects_new += strtoll(PQgetvalue(res, 0, 7), NULL, 10);
+	c->versions_inserted = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
+	c->versions_updated = strtoll(PQgetvalue(res, 0, 8), NULL, 10);
+	if (PQnfields(res) > 9)
+		c->rejects_new += strtoll(PQgetvalue(res, 0, 9), NULL, 10);
 }
 
 static int row_cmp(const void *a, const void *b, void *arg)
@@ -1440,6 +1603,12 @@ static int skip_unchanged(struct fp_pg *pg, const struct buf **data, struct fp_e
 		for (k = g; k <= end; k++) {
 			const struct row *r = &pg->out->rows[order[k]];
 
+			/* A version from a history may move the stored row to
+			 * itself even with the stored content (see Outline). */
+			if (r->git) {
+				hit = NULL;
+				break;
+			}
 			snprintf(key, sizeof(key), "%s %s", r->id, r->hash);
 			hit = bsearch(&kp, stored, (size_t)nstored, sizeof(*stored), stored_cmp);
 			if (!hit)
@@ -1475,11 +1644,49 @@ out:
 	return ret;
 }
 
+/*
+ * The batch's versions: COPY, then upsert (versions_sql). Also fetches the
+ * transaction's time into `now` for a direct batch. Returns 0, -1
+ * (transient), -2 (permanent).
+ */
+static int send_versions(struct fp_pg *pg, char *now, size_t size, struct fp_error *err)
+{
+	struct buf sql = { 0 };
+	PGresult *res = NULL;
+	int ret;
+
+	if ((ret = send_copy(pg, "pg_temp.fp_stage_versions", version_columns, &pg->out->ver, NULL,
+			     NULL, err)) < 0)
+		return ret;
+	versions_sql(pg, &sql);
+	if (pg->out->direct)
+		buf_adds(&sql, ";SELECT to_char(now() AT TIME ZONE 'UTC',"
+			       " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+	if (sql.oom) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		ret = -2;
+	} else {
+		ret = run_checked(pg, sql.data, &res, "cannot store versions", err);
+	}
+	if (ret == 0 && pg->out->direct) {
+		if (!res || PQntuples(res) != 1) {
+			fp_error_set(err, "db-error", "cannot read the time of the transaction");
+			ret = -2;
+		} else {
+			snprintf(now, size, "%s", PQgetvalue(res, 0, 0));
+		}
+	}
+	PQclear(res);
+	buf_release(&sql);
+	return ret;
+}
+
 /* One attempt at committing the batch: 0, -1 (transient), -2 (permanent). */
 static int send_batch(struct fp_pg *pg, struct fp_error *err)
 {
 	struct buf sql = { 0 };
 	PGresult *res = NULL, *failed;
+	char now[64] = "";
 	int ret;
 
 	const struct buf *articles = &pg->out->art;
@@ -1487,15 +1694,16 @@ static int send_batch(struct fp_pg *pg, struct fp_error *err)
 	pg->out->direct = 0;
 	if ((ret = run_checked(pg, "BEGIN", NULL, "cannot begin", err)) < 0)
 		return ret;
-	if (pg->out->n_art && (ret = skip_unchanged(pg, &articles, err)) < 0)
+	if (pg->out->n_art && ((ret = skip_unchanged(pg, &articles, err)) < 0 ||
+			       (ret = send_versions(pg, now, sizeof(now), err)) < 0))
 		goto out;
 	if (articles->len && (ret = send_copy(pg, pg->out->direct ? "articles" : "pg_temp.fp_stage",
 				 pg->out->direct ? direct_columns : article_columns, articles,
-				 pg->out->direct ? pg->out : NULL, err)) < 0)
+				 pg->out->direct ? pg->out : NULL, now, err)) < 0)
 		goto out;
 	if (pg->out->n_rej &&
 	    (ret = send_copy(pg, "pg_temp.fp_stage_rejects", reject_columns, &pg->out->rej, NULL,
-			       err)) < 0)
+			       NULL, err)) < 0)
 		goto out;
 	upsert_sql(pg, &sql);
 	if (sql.oom) {
@@ -1541,8 +1749,7 @@ static int batch_committed(struct fp_pg *pg, struct fp_error *err)
 	PGresult *res = NULL;
 	int ret;
 
-	buf_addf(&sql, "SELECT records_in, inserted, updated, unchanged, duplicates, rejects,"
-		       " batches FROM load_runs WHERE id = %lld", pg->run_id);
+	buf_addf(&sql, "SELECT " COUNT_COLUMNS " FROM load_runs WHERE id = %lld", pg->run_id);
 	ret = run_checked(pg, sql.data, &res, "cannot read load run", err);
 	buf_release(&sql);
 	if (ret < 0)
@@ -1563,6 +1770,7 @@ static void clear_batch(struct batch *b)
 {
 	buf_reset(&b->art);
 	buf_reset(&b->rej);
+	buf_reset(&b->ver);
 	b->n_art = b->n_rej = 0;
 	b->retries = 0;
 	b->no_direct = 0;
@@ -1572,6 +1780,7 @@ static void release_batch(struct batch *b)
 {
 	buf_release(&b->art);
 	buf_release(&b->rej);
+	buf_release(&b->ver);
 	buf_release(&b->send);
 	free(b->rows);
 }
@@ -1785,6 +1994,7 @@ int fp_pg_add(struct fp_pg *pg, const json_t *rec, struct fp_error *err)
 	row = &b->rows[b->n_art];
 	snprintf(row->id, sizeof(row->id), "%s", fp_json_str(rec, "id"));
 	snprintf(row->hash, sizeof(row->hash), "%s", fp_json_str(rec, "content_hash"));
+	row->git = json_object_get(json_object_get(rec, "source"), "git") != NULL;
 	row->off = start;
 	row->len = b->art.len - start;
 	b->n_art++;

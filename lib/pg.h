@@ -55,6 +55,8 @@ struct fp_pg_counts {
 	long long retries;    /* batches redone after a lost connection */
 	long long direct;     /* batches copied straight into articles (all new) */
 	long long direct_fallbacks; /* of those tried, sent again through staging */
+	long long versions_inserted; /* new rows of article_versions */
+	long long versions_updated;  /* versions seen earlier or later than stored */
 };
 
 /* Fills `opt` with the defaults (no conninfo: ""). */

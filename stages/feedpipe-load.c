@@ -188,6 +188,8 @@ static void finish_sinks(struct load *ld)
 		json_object_set_new(x, "inserted", json_integer(c->inserted));
 		json_object_set_new(x, "updated", json_integer(c->updated));
 		json_object_set_new(x, "unchanged", json_integer(c->unchanged));
+		json_object_set_new(x, "versions_inserted", json_integer(c->versions_inserted));
+		json_object_set_new(x, "versions_updated", json_integer(c->versions_updated));
 		json_object_set_new(x, "duplicates", json_integer(c->duplicates));
 		json_object_set_new(x, "rejects_stored", json_integer(c->rejects));
 		json_object_set_new(x, "rejects_new", json_integer(c->rejects_new));

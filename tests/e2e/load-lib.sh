@@ -36,13 +36,16 @@ new_schema() {
 
 drop_schema() { q -c "DROP SCHEMA IF EXISTS \"$1\" CASCADE" >/dev/null 2>&1 || true; }
 
-# checksum SCHEMA: md5 over the stored data (articles, images, rejects),
-# leaving out what differs between runs (load times, run ids).
+# checksum SCHEMA: md5 over the stored data (articles, images, versions,
+# rejects), leaving out what differs between runs (load times, run ids; the
+# seen times of records without a commit are load times).
 checksum() {
   q -c "SELECT md5(coalesce(string_agg(x, E'\n' ORDER BY x), '')) FROM (
-    SELECT 'a' || (to_jsonb(a) - 'first_loaded_at' - 'updated_at' - 'load_run')::text AS x
+    SELECT 'a' || (to_jsonb(a) - 'first_loaded_at' - 'updated_at' - 'load_run' - 'first_seen_at')::text AS x
       FROM \"$1\".articles a
     UNION ALL SELECT 'i' || to_jsonb(i)::text FROM \"$1\".article_images i
+    UNION ALL SELECT 'v' || (to_jsonb(v) - 'first_seen_at' - 'last_seen_at' - 'load_run')::text
+      FROM \"$1\".article_versions v
     UNION ALL SELECT 'r' || (to_jsonb(r) - 'id' - 'load_run' - 'loaded_at')::text
       FROM \"$1\".rejects r) t"
 }

@@ -58,7 +58,7 @@ diff -u "$T/rejects.expect" "$T/rejects"
 # The load run, the migration, the view, the indexes.
 [ "$(q -c "SELECT status, inserted, duplicates, rejects, batches FROM \"$s\".load_runs")" = "ok|5|1|3|1" ] ||
   fail "load_runs row"
-[ "$(q -c "SELECT string_agg(version, ' ' ORDER BY version) FROM \"$s\".feedpipe_migrations")" = "0001 0002" ] ||
+[ "$(q -c "SELECT string_agg(version, ' ' ORDER BY version) FROM \"$s\".feedpipe_migrations")" = "0001 0002 0003" ] ||
   fail "migrations"
 [ "$(q -c "SELECT sum(articles) FROM \"$s\".articles_per_feed_day")" = 5 ] || fail "view"
 q -c "SELECT indexname FROM pg_indexes WHERE schemaname = '$s' AND tablename = 'articles' ORDER BY 1" >"$T/idx"

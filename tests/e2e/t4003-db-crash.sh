@@ -18,7 +18,7 @@ load() { feedpipe-load -q --pg "" --schema "$1" --batch-rows $rows "${@:2}" <"$T
 load "$ref"
 want=$(checksum "$ref")
 total=$(q -c "SELECT batches FROM \"$ref\".load_runs")
-cols="to_jsonb(x) - 'first_loaded_at' - 'updated_at' - 'load_run'"
+cols="to_jsonb(x) - 'first_loaded_at' - 'updated_at' - 'first_seen_at' - 'load_run'"
 
 # The killed loaders read from a feeder that writes a batch at a time and
 # then holds the pipe open: a loader faster than the kills must still be
@@ -56,7 +56,7 @@ for k in $(seq 1 $trials); do
      [ "$(q -c "SELECT to_regclass('\"$s\".load_runs') IS NOT NULL")" = t ]; then
     # Every row there is complete: equal to the uninterrupted run's row.
     bad=$(q -c "SELECT count(*) FROM \"$s\".articles x LEFT JOIN \"$ref\".articles r USING (id)
-                WHERE r.id IS NULL OR ($cols) <> (SELECT to_jsonb(x) - 'first_loaded_at' - 'updated_at' - 'load_run'
+                WHERE r.id IS NULL OR ($cols) <> (SELECT to_jsonb(x) - 'first_loaded_at' - 'updated_at' - 'first_seen_at' - 'load_run'
                                                   FROM \"$ref\".articles x WHERE x.id = r.id)")
     [ "$bad" = 0 ] || fail "trial $k: $bad incomplete or wrong rows"
     bad=$(q -c "SELECT count(*) FROM (SELECT article_id, count(*) FROM \"$s\".article_images GROUP BY 1) c

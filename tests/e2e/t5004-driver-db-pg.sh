@@ -35,7 +35,7 @@ feedpipe-extract -q "${inputs[@]}" | feedpipe-clean -q | feedpipe-normalize -q |
 
 # What a run put in a schema, without the columns that say when it ran.
 content() {
-  psql -qAtX -v ON_ERROR_STOP=1 -c "SELECT to_jsonb(a) - 'first_loaded_at' - 'updated_at' - 'load_run'
+  psql -qAtX -v ON_ERROR_STOP=1 -c "SELECT to_jsonb(a) - 'first_loaded_at' - 'updated_at' - 'first_seen_at' - 'load_run'
     FROM $1.articles a ORDER BY id" &&
   psql -qAtX -v ON_ERROR_STOP=1 -c "SELECT stage, reason, source_path, record_sha256
     FROM $1.rejects ORDER BY record_sha256"

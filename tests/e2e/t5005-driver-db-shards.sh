@@ -17,7 +17,7 @@ wait $p0 || fail "shard 0/2 failed"
 wait $p1 || fail "shard 1/2 failed"
 
 content() {
-  psql -qAtX -v ON_ERROR_STOP=1 -c "SELECT to_jsonb(a) - 'first_loaded_at' - 'updated_at' - 'load_run'
+  psql -qAtX -v ON_ERROR_STOP=1 -c "SELECT to_jsonb(a) - 'first_loaded_at' - 'updated_at' - 'first_seen_at' - 'load_run'
     FROM $1.articles a ORDER BY id" &&
   psql -qAtX -v ON_ERROR_STOP=1 -c "SELECT article_id, position, src FROM $1.article_images
     ORDER BY 1, 2" &&

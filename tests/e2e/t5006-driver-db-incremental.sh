@@ -47,7 +47,7 @@ stat_is '.state.changed == 200'
 # touched file keeps from its last load: its content was not read again).
 "$driver" run -q "$T/gen" --pg '' --schema "${s}_full"
 trap 'psql -qX -c "DROP SCHEMA IF EXISTS $s CASCADE; DROP SCHEMA IF EXISTS ${s}_full CASCADE" >/dev/null 2>&1; rm -rf "$T"' EXIT
-q="SELECT to_jsonb(a) - 'first_loaded_at' - 'updated_at' - 'load_run' - 'source_mtime' FROM %s.articles a ORDER BY id"
+q="SELECT to_jsonb(a) - 'first_loaded_at' - 'updated_at' - 'first_seen_at' - 'load_run' - 'source_mtime' FROM %s.articles a ORDER BY id"
 psql -qAtX -c "$(printf "$q" "$s")" > "$T/inc"
 psql -qAtX -c "$(printf "$q" "${s}_full")" > "$T/full"
 [ -s "$T/full" ] || fail "nothing loaded"

@@ -109,7 +109,7 @@ l3=$(jq '.stages.load.load_run' "$T/stats.json")
 # The articles are those of one plain run over the same tree (but for
 # source_mtime: a touched file keeps its own from its last load).
 "$driver" run -q "$T/gen" --pg '' --schema "${s}_full"
-q="SELECT to_jsonb(a) - 'first_loaded_at' - 'updated_at' - 'load_run' - 'source_mtime' FROM %s.articles a WHERE source_path <> '$r1' ORDER BY id"
+q="SELECT to_jsonb(a) - 'first_loaded_at' - 'updated_at' - 'first_seen_at' - 'load_run' - 'source_mtime' FROM %s.articles a WHERE source_path <> '$r1' ORDER BY id"
 sql "$(printf "$q" "$s")" > "$T/inc"
 sql "$(printf "$q" "${s}_full")" > "$T/full"
 [ -s "$T/full" ] || fail "nothing loaded"

@@ -4,7 +4,8 @@
 # while the lock is held, it does nothing
 # (flock -n). Then every examples/sql/*.sql file runs against the database
 # with psql and answers as expected; the title search is served by the
-# trigram index.
+# trigram index; the queries over versions answer over a history loaded
+# with --git.
 . "$(dirname "$0")/lib.sh"
 [ -n "${FP_TEST_PG:-}" ] || skip "no test server (FP_TEST_PG unset; scripts/test starts one with scripts/pg-tmp)"
 command -v psql > /dev/null || skip "psql missing"
@@ -98,4 +99,28 @@ grep -qE '^extract\|frontmatter-unterminated\|[0-9]+\|' "$T/out" || fail "reject
 { echo 'SET enable_seqscan = off;'; sed 's/^SELECT id,$/EXPLAIN SELECT id,/' "$ex/sql/title-search.sql"; } |
   q -d "$db" -v q='外交' > "$T/plan" || fail "EXPLAIN title search"
 grep -q 'articles_title_trgm_idx' "$T/plan" || fail "title search does not use the trigram index: $(cat "$T/plan")"
+# The queries over versions, on a history: a feed that rewrites date: on
+# every render, and a post edited twice.
+. "$(dirname "$0")/git-lib.sh"
+r=$T/history t0=1639958400 # 2021-12-20T00:00:00Z
+repo_init "$r"
+post "$r" 科技/SiteA/Feed1 Renders "2021-12-20 08:00:00"
+post "$r" 科技/SiteA/Feed1 Edited "2021-12-20 08:00:00" "<p>one</p>"
+commit_at "$r" $t0 c1
+post "$r" 科技/SiteA/Feed1 Edited "2021-12-20 08:00:00" "<p>two</p>"
+commit_at "$r" $((t0 + 86400)) c2
+post "$r" 科技/SiteA/Feed1 Renders "2021-12-23 08:00:00"
+post "$r" 科技/SiteA/Feed1 Edited "2021-12-20 08:00:00" "<p>three</p>"
+commit_at "$r" $((t0 + 3 * 86400)) c3
+feedpipe-extract -q --git "$r" --prefix source/_posts | feedpipe-clean -q | feedpipe-normalize -q |
+  PGDATABASE=$db feedpipe-load -q --pg "" --schema history
+export PGOPTIONS='-c search_path=history,public'
+sql published-after-first-seen.sql
+[ "$(cut -d'|' -f1-5 "$T/out")" = "$(printf '%s\n%s' 'feed|title|first_seen_at|published_at|later_by' \
+  'Feed1|Renders|2021-12-20 00:00:00+00|2021-12-23 08:00:00+00|3 days 08:00:00')" ] ||
+  fail "published after first seen: $(cat "$T/out")"
+sql most-edited-per-feed.sql
+[ "$(cut -d'|' -f1-5 "$T/out")" = "$(printf '%s\n%s' 'feed|title|edits|first_seen_at|last_seen_at' \
+  'Feed1|Edited|2|2021-12-20 00:00:00+00|2021-12-23 00:00:00+00')" ] ||
+  fail "most edited per feed: $(cat "$T/out")"
 echo "ok: cron line loaded $articles articles; $(ls "$ex"/sql/*.sql | wc -l) SQL examples answer"

@@ -111,6 +111,37 @@ static void test_schema(void **state)
 	assert_int_equal(fp_pg_check_schema("a\xff" "b", NULL), -1);
 }
 
+/* source.git: its commit and committed_at go into the tables, so they are
+ * checked; the rest of it is not the sink's business. */
+static void expect_git(json_t *git, const char *text)
+{
+	json_t *a = valid();
+	struct fp_error err;
+
+	fp_error_init(&err);
+	json_object_set_new(json_object_get(a, "source"), "git", git);
+	assert_int_equal(fp_pg_check(a, &err), text ? 0 : 1);
+	if (text)
+		assert_string_equal(err.text, text);
+	json_decref(a);
+}
+
+static void test_check_git(void **state)
+{
+	static const char *const commit = "4f1c2e0000000000000000000000000000000001";
+
+	(void)state;
+	expect_git(json_pack("{s:s, s:s}", "commit", commit, "committed_at", "2021-12-20T05:10:00Z"),
+		   NULL);
+	expect_git(json_pack("{s:s, s:s}", "commit", "4F1C", "committed_at", "2021-12-20T05:10:00Z"),
+		   "member 'source.git' has no commit of 40 lowercase hex digits");
+	expect_git(json_pack("{s:s}", "commit", commit),
+		   "member 'source.git' has no committed_at timestamp YYYY-MM-DDTHH:MM:SSZ");
+	expect_git(json_pack("{s:s, s:s}", "commit", commit, "committed_at", "2021-02-30T05:10:00Z"),
+		   "member 'source.git' has no committed_at timestamp YYYY-MM-DDTHH:MM:SSZ");
+	expect_git(json_string(commit), "member 'source.git' has no commit of 40 lowercase hex digits");
+}
+
 static void test_describe(void **state)
 {
 	char buf[256];
@@ -139,6 +170,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_schema),
+		cmocka_unit_test(test_check_git),
 		cmocka_unit_test(test_describe),
 	};
 
