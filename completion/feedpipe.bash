@@ -29,7 +29,7 @@ _feedpipe()
     fi
 
     case $prev in
-        --out-dir | --root)
+        --out-dir | --root | --git | --prefix)
             COMPREPLY=($(compgen -d -- "$cur"))
             return ;;
         --stats | --out | --rules | --lock | --state)
@@ -44,7 +44,7 @@ _feedpipe()
         --default-tz)
             COMPREPLY=($(compgen -W 'UTC +00:00 +08:00 Asia/Shanghai Europe/London America/New_York' -- "$cur"))
             return ;;
-        --pg | --pg-fd | --glob | --shard | --schema | --batch-rows | --batch-bytes | --run-id | \
+        --pg | --pg-fd | --glob | --shard | --schema | --batch-rows | --batch-bytes | --run-id | --rev | \
         --compress-level | --part-size | --retries | --max-* | --now | -j | --jobs | \
         --*-opt)
             return ;;

@@ -228,8 +228,7 @@ out:
 	return ret;
 }
 
-/* `prefix` without empty components, "." components or a trailing '/'. */
-static char *clean_prefix(const char *prefix)
+char *fp_git_prefix_new(const char *prefix)
 {
 	char *out = malloc(strlen(prefix ? prefix : "") + 1), *o = out;
 	const char *p = prefix ? prefix : "";
@@ -262,7 +261,7 @@ struct fp_git *fp_git_open(const struct fp_git_options *opt, struct fp_error *er
 		return NULL;
 	}
 	g = calloc(1, sizeof(*g));
-	if (!g || !(g->prefix = clean_prefix(opt->prefix))) {
+	if (!g || !(g->prefix = fp_git_prefix_new(opt->prefix))) {
 		fp_error_set(err, "out-of-memory", "out of memory");
 		goto fail;
 	}

@@ -97,6 +97,10 @@ int fp_git_read(struct fp_git *g, const struct fp_git_change *change, const char
  * for the root (borrowed, valid until fp_git_free). */
 const char *fp_git_prefix(const struct fp_git *g);
 
+/* `prefix` (NULL: "") as fp_git_prefix() gives it: a new string, or NULL
+ * when out of memory. */
+char *fp_git_prefix_new(const char *prefix);
+
 /* The counts so far (borrowed, valid until fp_git_free). */
 const struct fp_git_stats *fp_git_stats(const struct fp_git *g);
 

@@ -2405,3 +2405,55 @@ out:
 	json_decref(paths);
 	return ret;
 }
+
+/* ---- the driver's incremental state over a history (source_commits) ------- */
+
+int fp_pg_commit_state_read(const struct fp_pg_state_options *opt, const char *prefix,
+			    char commit[41], struct fp_error *err)
+{
+	const char *params[2] = { opt->root, prefix };
+	struct fp_pg *pg;
+	PGresult *res;
+	int ret = -1;
+
+	commit[0] = '\0';
+	if (!(pg = open_for_state(opt, err)))
+		return -1;
+	res = PQexecParams(pg->conn,
+			   "SELECT commit FROM source_commits WHERE repository = $1 AND prefix = $2", 2,
+			   NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		set_pg_error(pg, err, "db-error", "cannot read source_commits", res);
+	} else {
+		if (PQntuples(res) == 1)
+			snprintf(commit, 41, "%s", PQgetvalue(res, 0, 0));
+		ret = 0;
+	}
+	PQclear(res);
+	fp_pg_free(pg);
+	return ret;
+}
+
+int fp_pg_commit_state_write(const struct fp_pg_state_options *opt, const char *prefix,
+			     const char *commit, long long load_run, struct fp_error *err)
+{
+	const char *params[4];
+	char run_id[32];
+	struct fp_pg *pg;
+	int ret;
+
+	snprintf(run_id, sizeof(run_id), "%lld", load_run);
+	params[0] = opt->root;
+	params[1] = prefix;
+	params[2] = commit;
+	params[3] = load_run > 0 ? run_id : NULL;
+	if (!(pg = open_for_state(opt, err)))
+		return -1;
+	ret = run_state_sql(pg,
+			    "INSERT INTO source_commits (repository, prefix, commit, load_run)"
+			    " VALUES ($1, $2, $3, $4) ON CONFLICT (repository, prefix) DO UPDATE SET"
+			    " commit = EXCLUDED.commit, load_run = EXCLUDED.load_run, recorded_at = now()",
+			    4, params, "cannot write source_commits", err);
+	fp_pg_free(pg);
+	return ret;
+}

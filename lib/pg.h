@@ -187,4 +187,18 @@ int fp_pg_state_write(const struct fp_pg_state_options *opt, const struct fp_sta
 		      const char *const *gone, size_t ngone, long long load_run,
 		      struct fp_error *err);
 
+/*
+ * The state of incremental runs over a git history, `feedpipe run --git REPO
+ * --incremental --pg`: the table source_commits (sql/0003), one row per
+ * (repository, prefix), the repository being opt->root. Read reads the last
+ * commit loaded into `commit` ("" when none; 40 hex digits and a NUL);
+ * write records it, with `load_run` (0 for none), in one statement after
+ * every stage exited 0. Both return 0, or -1 with err as
+ * fp_pg_state_read().
+ */
+int fp_pg_commit_state_read(const struct fp_pg_state_options *opt, const char *prefix,
+			    char commit[41], struct fp_error *err);
+int fp_pg_commit_state_write(const struct fp_pg_state_options *opt, const char *prefix,
+			     const char *commit, long long load_run, struct fp_error *err);
+
 #endif

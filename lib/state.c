@@ -256,13 +256,22 @@ out:
 	return ret;
 }
 
-int fp_state_write(const char *path, const char *root, const struct fp_state *state,
-		   struct fp_error *err)
+/* Writes the lines of a state file: called with the open temporary file,
+ * returns 0 or -1 (a line could not be written). */
+typedef int write_lines_fn(FILE *f, const void *data);
+
+/*
+ * Writes the state file `path` atomically: `head` (borrowed) as its first
+ * line, then what `lines` writes, to FILE.tmp, fsync, rename, fsync of the
+ * directory. Returns 0, or -1 with err ("state-write"); the old file is
+ * then intact.
+ */
+static int write_state_file(const char *path, const json_t *head, write_lines_fn *lines,
+			    const void *data, struct fp_error *err)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
-	json_t *head = json_pack("{s:i, s:s}", "feedpipe_state", 1, "root", root);
 	FILE *f = NULL;
-	int dfd, ret = -1, dumped = 0, ok, saved;
+	int dfd, ret = -1, ok, saved;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp) ||
 	    !(f = fopen(tmp, "we"))) {
@@ -271,11 +280,8 @@ int fp_state_write(const char *path, const char *root, const struct fp_state *st
 	}
 	json_dumpf(head, f, JSON_COMPACT);
 	fputc('\n', f);
-	for (size_t i = 0; i < state->n && dumped == 0; i++)
-		if ((dumped = fp_state_entry_dump(&state->v[i], f)) == 0)
-			fputc('\n', f);
 	/* Closed whatever failed, and the first failure's errno reported. */
-	ok = dumped == 0 && fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0;
+	ok = head && lines(f, data) == 0 && fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0;
 	saved = errno;
 	if (fclose(f) != 0 && ok) {
 		ok = 0;
@@ -304,7 +310,158 @@ out:
 		fp_error_at(err, path, 0, 0);
 	if (f)
 		fclose(f);
+	return ret;
+}
+
+static int entry_lines(FILE *f, const void *data)
+{
+	const struct fp_state *state = data;
+
+	for (size_t i = 0; i < state->n; i++)
+		if (fp_state_entry_dump(&state->v[i], f) < 0 || fputc('\n', f) == EOF)
+			return -1;
+	return 0;
+}
+
+int fp_state_write(const char *path, const char *root, const struct fp_state *state,
+		   struct fp_error *err)
+{
+	json_t *head = json_pack("{s:i, s:s}", "feedpipe_state", 1, "root", root);
+	int ret = write_state_file(path, head, entry_lines, state, err);
+
 	json_decref(head);
+	return ret;
+}
+
+/* ---- the state of runs over a history -------------------------------------- */
+
+/* The state file of commits as JSON objects (new array), or an empty one
+ * when there is no file. Returns NULL with err. */
+static json_t *read_commit_lines(const char *path, struct fp_error *err)
+{
+	FILE *f = fopen(path, "re");
+	json_t *lines = json_array(), *e;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long lineno = 0;
+
+	if (!lines) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto fail;
+	}
+	if (!f) {
+		if (errno == ENOENT)
+			return lines; /* the first run */
+		fp_error_set(err, "state-read", "cannot read the state: %s", strerror(errno));
+		goto fail;
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		lineno++;
+		e = json_loadb(line, (size_t)n, 0, NULL);
+		if (lineno == 1 && json_integer_value(json_object_get(e, "feedpipe_state")) == 1 &&
+		    json_is_true(json_object_get(e, "git"))) {
+			json_decref(e);
+			continue;
+		}
+		if (lineno == 1 || !json_is_string(json_object_get(e, "repository")) ||
+		    !json_is_string(json_object_get(e, "prefix")) ||
+		    !json_is_string(json_object_get(e, "commit"))) {
+			fp_error_set(err, "state-invalid", lineno == 1 && json_object_get(e, "root")
+								 ? "the state of directory runs, not of --git runs"
+								 : "not a feedpipe state file of --git runs");
+			fp_error_at(err, path, lineno, 0);
+			json_decref(e);
+			goto fail;
+		}
+		if (json_array_append_new(lines, e) < 0) {
+			fp_error_set(err, "out-of-memory", "out of memory");
+			goto fail;
+		}
+	}
+	if (ferror(f)) {
+		fp_error_set(err, "state-read", "cannot read the state: %s", strerror(errno));
+		goto fail;
+	}
+	fclose(f);
+	free(line);
+	return lines;
+fail:
+	fp_error_at(err, path, 0, 0);
+	if (f)
+		fclose(f);
+	free(line);
+	json_decref(lines);
+	return NULL;
+}
+
+static int same_pair(const json_t *e, const char *repository, const char *prefix)
+{
+	return !strcmp(json_string_value(json_object_get(e, "repository")), repository) &&
+	       !strcmp(json_string_value(json_object_get(e, "prefix")), prefix);
+}
+
+int fp_state_commit_read(const char *path, const char *repository, const char *prefix,
+			 char commit[FP_STATE_COMMIT_HEX + 1], struct fp_error *err)
+{
+	json_t *lines = read_commit_lines(path, err), *e;
+	size_t i;
+
+	commit[0] = '\0';
+	if (!lines)
+		return -1;
+	json_array_foreach(lines, i, e)
+		if (same_pair(e, repository, prefix))
+			snprintf(commit, FP_STATE_COMMIT_HEX + 1, "%s",
+				 json_string_value(json_object_get(e, "commit")));
+	json_decref(lines);
+	return 0;
+}
+
+static int object_lines(FILE *f, const void *data)
+{
+	const json_t *lines = data, *e;
+	size_t i;
+
+	json_array_foreach(lines, i, e)
+		if (json_dumpf(e, f, JSON_COMPACT) < 0 || fputc('\n', f) == EOF)
+			return -1;
+	return 0;
+}
+
+int fp_state_commit_write(const char *path, const char *repository, const char *prefix,
+			  const char *commit, long long load_run, struct fp_error *err)
+{
+	json_t *lines = read_commit_lines(path, err), *head = NULL, *mine = NULL, *e;
+	size_t i;
+	int ret = -1;
+
+	if (!lines)
+		return -1;
+	mine = json_pack("{s:s, s:s, s:s}", "repository", repository, "prefix", prefix, "commit",
+			 commit);
+	if (mine && load_run > 0)
+		json_object_set_new(mine, "load_run", json_integer(load_run));
+	head = json_pack("{s:i, s:b}", "feedpipe_state", 1, "git", 1);
+	if (!mine || !head) {
+		fp_error_set(err, "state-write", "cannot write the state: a path is not UTF-8");
+		fp_error_at(err, path, 0, 0);
+		goto out;
+	}
+	for (i = 0; i < json_array_size(lines); i++)
+		if (same_pair(json_array_get(lines, i), repository, prefix))
+			break;
+	e = json_incref(mine);
+	if ((i < json_array_size(lines) ? json_array_set_new(lines, i, e)
+					: json_array_append_new(lines, e)) < 0) {
+		fp_error_set(err, "out-of-memory", "out of memory");
+		goto out;
+	}
+	ret = write_state_file(path, head, object_lines, lines, err);
+out:
+	json_decref(mine);
+	json_decref(head);
+	json_decref(lines);
 	return ret;
 }
 

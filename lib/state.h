@@ -93,6 +93,34 @@ int fp_state_read(const char *path, struct fp_state *state, struct fp_error *err
 int fp_state_write(const char *path, const char *root, const struct fp_state *state,
 		   struct fp_error *err);
 
+/*
+ * The state of incremental runs over a git history (`feedpipe run --git`):
+ * the last commit loaded per repository (its realpath) and prefix ("" for
+ * the root). In a state file: a header {"feedpipe_state":1,"git":true},
+ * then one {"repository":R,"prefix":P,"commit":HEX} per pair, and
+ * "load_run":N when known; written as fp_state_write() writes. In the
+ * database: fp_pg_commit_state_* of lib/pg.h.
+ */
+#define FP_STATE_COMMIT_HEX 40
+
+/*
+ * Reads the commit of (`repository`, `prefix`) from the state file `path`
+ * into `commit` ("" when the file or the pair is missing: the first run).
+ * Returns 0, or -1 with err ("state-read", "state-invalid": a file of
+ * directory runs or not a state file, "out-of-memory").
+ */
+int fp_state_commit_read(const char *path, const char *repository, const char *prefix,
+			 char commit[FP_STATE_COMMIT_HEX + 1], struct fp_error *err);
+
+/*
+ * Records `commit` (and `load_run`, 0 for none) for (`repository`,
+ * `prefix`) in the state file `path`, keeping the other pairs, atomically.
+ * Returns 0, or -1 with err ("state-read", "state-invalid", "state-write");
+ * the old file is then intact.
+ */
+int fp_state_commit_write(const char *path, const char *repository, const char *prefix,
+			  const char *commit, long long load_run, struct fp_error *err);
+
 struct fp_state_plan {
 	char *list_path;    /* NUL-separated paths to process, for extract -0 (owned) */
 	struct fp_state next;   /* the state after a successful run, sorted; its

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "git.h"
 #include "pg.h"
 #include "pipeline.h"
 #include "state.h"
@@ -18,8 +19,10 @@
 static void usage(FILE *f)
 {
 	fputs("usage: feedpipe run [options] INPUT... (--pg DSN | --out FILE | --out-dir DIR)...\n"
+	      "       feedpipe run [options] --git REPO [--rev REV] [--prefix DIR] SINK...\n"
 	      "Runs feedpipe-extract | feedpipe-clean | feedpipe-normalize | feedpipe-load over the\n"
-	      "INPUT files and directories (\"-\": read paths from stdin).\n"
+	      "INPUT files and directories (\"-\": read paths from stdin), or over every version\n"
+	      "of every post in the history of the git repository REPO.\n"
 	      "\n"
 	      "  -0                     with -, paths are NUL-separated (extract)\n"
 	      "      --batch-rows N     rows per database batch (load)\n"
@@ -27,9 +30,11 @@ static void usage(FILE *f)
 	      "      --default-tz TZ    zone of dates that have none (normalize)\n"
 	      "      --extract-opt ARG  pass ARG to feedpipe-extract (repeatable)\n"
 	      "      --full             with --incremental: process every file, then record them\n"
+	      "      --git REPO         read the history of the git repository REPO (extract)\n"
 	      "      --glob PATTERN     file names to take from directories (extract)\n"
 	      "      --incremental      process only the files of the one INPUT directory that\n"
-	      "                         changed since the last successful run; the state is kept\n"
+	      "                         changed since the last successful run (with --git: the\n"
+	      "                         commits after the last one loaded); the state is kept\n"
 	      "                         in the database (--pg) or in DIR/_feedpipe_state.jsonl\n"
 	      "                         (--out-dir DIR), and the parts of a run get new names\n"
 	      "  -j, --jobs N           run N extract|clean|normalize chains into one loader\n"
@@ -41,6 +46,9 @@ static void usage(FILE *f)
 	      "      --pg DSN           load into PostgreSQL (load; a password on a command\n"
 	      "                         line is visible to every user: use ~/.pgpass)\n"
 	      "      --pg-fd N          --pg with the DSN read from file descriptor N\n"
+	      "      --prefix DIR       with --git: the posts are under DIR of REPO (extract)\n"
+	      "      --rev REV          with --git: the commits to read, REV, A..B or A.. (extract);\n"
+	      "                         with --incremental, the tip to read up to (default HEAD)\n"
 	      "      --root DIR         paths are relative to DIR (extract)\n"
 	      "      --rules FILE       add or override cleaning rules (clean)\n"
 	      "      --schema NAME      database schema (load)\n"
@@ -56,13 +64,14 @@ static void usage(FILE *f)
 
 enum { O_BATCH = FP_OPT_FIRST_STAGE_OPTION, O_CLEAN_OPT, O_DEFAULT_TZ, O_EXTRACT_OPT, O_GLOB,
        O_LOAD_OPT, O_LOCK, O_NORMALIZE_OPT, O_OUT, O_OUT_DIR, O_PG, O_ROOT, O_RULES, O_SCHEMA,
-       O_SHARD, O_FULL, O_INCREMENTAL, O_STATE, O_PG_FD };
+       O_SHARD, O_FULL, O_INCREMENTAL, O_STATE, O_PG_FD, O_GIT, O_PREFIX, O_REV };
 
 /* Where each pass-through option goes, and under which name. */
 static const struct { int opt; enum fp_stage_id stage; const char *name; } passed[] = {
 	{ '0', FP_STAGE_EXTRACT, "-0" },           { O_BATCH, FP_STAGE_LOAD, "--batch-rows" },
 	{ O_DEFAULT_TZ, FP_STAGE_NORMALIZE, "--default-tz" },
 	{ O_GLOB, FP_STAGE_EXTRACT, "--glob" },     { O_OUT, FP_STAGE_LOAD, "--out" },
+	{ O_GIT, FP_STAGE_EXTRACT, "--git" },       { O_PREFIX, FP_STAGE_EXTRACT, "--prefix" },
 	{ O_OUT_DIR, FP_STAGE_LOAD, "--out-dir" },
 	{ O_ROOT, FP_STAGE_EXTRACT, "--root" },     { O_RULES, FP_STAGE_CLEAN, "--rules" },
 	{ O_SCHEMA, FP_STAGE_LOAD, "--schema" },    { O_EXTRACT_OPT, FP_STAGE_EXTRACT, NULL },
@@ -128,7 +137,19 @@ struct incremental {
 	char root[PATH_MAX];          /* realpath(INPUT): the database rows' root */
 	struct fp_pg_state_options db; /* --pg and --schema of the run */
 	struct fp_state_plan plan;
+	/* --git: the state is the last commit loaded of (root, prefix) */
+	const char *git, *rev;        /* --git REPO, --rev */
+	char *prefix;                 /* --prefix as the history reads it (owned) */
+	char loaded[FP_GIT_OID_HEX + 1]; /* the last commit loaded, "" none */
+	char tip[FP_GIT_OID_HEX + 1]; /* the commit this run loads up to */
 };
+
+/* True when an incremental run has nothing to do: no file changed, or no
+ * commit since the last one loaded. */
+static int up_to_date(const struct incremental *inc)
+{
+	return inc->on && (inc->git ? !strcmp(inc->loaded, inc->tip) : inc->plan.changed == 0);
+}
 
 /*
  * Checks the options of an incremental run and decides where its state
@@ -140,8 +161,14 @@ static int check_incremental(struct fp_cli *cli, struct incremental *inc, char *
 {
 	struct stat sb;
 
-	if (ninputs != 1 || stat(inputs[0], &sb) < 0 || !S_ISDIR(sb.st_mode) ||
-	    !realpath(inputs[0], inc->root)) {
+	if (inc->git) {
+		if (ninputs || !realpath(inc->git, inc->root)) {
+			fp_cli_msg(cli, ninputs ? "--git reads a repository: no INPUT with it"
+						: "--git '%s': no such directory", inc->git);
+			return -1;
+		}
+	} else if (ninputs != 1 || stat(inputs[0], &sb) < 0 || !S_ISDIR(sb.st_mode) ||
+		   !realpath(inputs[0], inc->root)) {
 		fp_cli_msg(cli, "--incremental and --state take one INPUT directory");
 		return -1;
 	}
@@ -222,12 +249,58 @@ static int plan_incremental(struct fp_pipeline *pl, struct incremental *inc,
 }
 
 /*
+ * Plans a run over a history: the tip of --rev (HEAD) now, so that commits
+ * made meanwhile wait for the next run; the last commit loaded from the
+ * state; extract reads LOADED..TIP (the whole history the first time or
+ * with --full). Returns 0, or -1 with err ("git-state": the commit loaded
+ * last is no longer in the repository).
+ */
+static int plan_git(struct fp_pipeline *pl, struct incremental *inc, struct fp_error *err)
+{
+	char range[2 * FP_GIT_OID_HEX + 3];
+
+	if (fp_git_resolve(inc->git, inc->rev, inc->tip, err) < 0)
+		return -1;
+	if (!inc->full && (inc->file ? fp_state_commit_read(inc->file, inc->root, inc->prefix,
+							     inc->loaded, err)
+				     : fp_pg_commit_state_read(&inc->db, inc->prefix, inc->loaded,
+							       err)) < 0)
+		return -1;
+	if (inc->loaded[0] && strcmp(inc->loaded, inc->tip)) {
+		char hex[FP_GIT_OID_HEX + 1];
+		struct fp_error e;
+
+		fp_error_init(&e);
+		if (fp_git_resolve(inc->git, inc->loaded, hex, &e) < 0) {
+			fp_error_set(err, "git-state",
+				     "the commit loaded last, %s, is not in the repository (was the "
+				     "history rewritten?): run with --full",
+				     inc->loaded);
+			return -1;
+		}
+	}
+	snprintf(range, sizeof(range), "%s%s%s", inc->loaded, inc->loaded[0] ? ".." : "", inc->tip);
+	return fp_pipeline_add_arg(pl, FP_STAGE_EXTRACT, "--rev", err) < 0 ||
+			       fp_pipeline_add_arg(pl, FP_STAGE_EXTRACT, range, err) < 0
+		       ? -1
+		       : 0;
+}
+
+/*
  * Records the state after a successful run (the loader's `load_run`, 0 when
  * none started), when it changed. Returns 0, or -1 with err.
  */
 static int record_incremental(struct incremental *inc, const char *root, long long load_run,
 			      struct fp_error *err)
 {
+	if (inc->git) {
+		if (!strcmp(inc->loaded, inc->tip))
+			return 0;
+		return inc->file ? fp_state_commit_write(inc->file, inc->root, inc->prefix, inc->tip,
+							 load_run, err)
+				 : fp_pg_commit_state_write(&inc->db, inc->prefix, inc->tip, load_run,
+							    err);
+	}
 	if (!fp_state_plan_dirty(&inc->plan))
 		return 0;
 	if (inc->file)
@@ -242,6 +315,10 @@ static int incremental_failed(struct fp_cli *cli, const struct incremental *inc,
 {
 	char desc[256];
 
+	if (!strncmp(err->reason, "git-", 4)) {
+		fp_cli_msg(cli, "%s%s%s", err->source, err->source[0] ? ": " : "", err->text);
+		return !strcmp(err->reason, "git-open") ? FP_EXIT_IO : FP_EXIT_USAGE;
+	}
 	if (inc->file || !strcmp(err->reason, "out-of-memory")) {
 		fp_cli_msg(cli, "%s%s%s", err->source, err->source[0] ? ": " : "", err->text);
 		return FP_EXIT_IO;
@@ -263,6 +340,7 @@ struct run {
 	const char *input;     /* the first INPUT (the incremental run's root) */
 	const char *dsn;       /* --pg, or --pg-fd's value */
 	char *dsn_read;        /* --pg-fd's value (owned) */
+	const char *prefix;    /* --prefix as given */
 	const char *lock;
 	const char *globs[17], *out_dirs[17];
 	size_t nglobs, nout_dirs;
@@ -283,6 +361,8 @@ static int pass_option(struct run *r, size_t i, int opt, struct fp_error *err)
 		r->globs[r->nglobs++] = optarg;
 	if (opt == O_OUT_DIR && r->nout_dirs < 16)
 		r->out_dirs[r->nout_dirs++] = optarg;
+	r->inc.git = opt == O_GIT ? optarg : r->inc.git;
+	r->prefix = opt == O_PREFIX ? optarg : r->prefix;
 	r->inc.db.schema = opt == O_SCHEMA ? optarg : r->inc.db.schema;
 	return 0;
 }
@@ -300,6 +380,7 @@ static int parse_options(struct run *r, struct fp_cli *cli, int argc, char **arg
 		{ "default-tz", required_argument, NULL, O_DEFAULT_TZ },
 		{ "extract-opt", required_argument, NULL, O_EXTRACT_OPT },
 		{ "full", no_argument, NULL, O_FULL },
+		{ "git", required_argument, NULL, O_GIT },
 		{ "glob", required_argument, NULL, O_GLOB },
 		{ "incremental", no_argument, NULL, O_INCREMENTAL },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -310,6 +391,8 @@ static int parse_options(struct run *r, struct fp_cli *cli, int argc, char **arg
 		{ "out-dir", required_argument, NULL, O_OUT_DIR },
 		{ "pg", required_argument, NULL, O_PG },
 		{ "pg-fd", required_argument, NULL, O_PG_FD },
+		{ "prefix", required_argument, NULL, O_PREFIX },
+		{ "rev", required_argument, NULL, O_REV },
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "rules", required_argument, NULL, O_RULES },
 		{ "schema", required_argument, NULL, O_SCHEMA },
@@ -345,6 +428,8 @@ static int parse_options(struct run *r, struct fp_cli *cli, int argc, char **arg
 			if (fp_cli_parse_long(optarg, &r->jobs) < 0 || r->jobs < 1 || r->jobs > 256)
 				return fp_cli_msg(cli, "invalid --jobs '%s': expected 1 to 256", optarg),
 				       FP_EXIT_USAGE;
+		} else if (opt == O_REV) {
+			r->inc.rev = optarg; /* the range is the plan's with --incremental */
 		} else if (opt == O_FULL || opt == O_INCREMENTAL || opt == O_LOCK || opt == O_STATE) {
 			r->inc.full |= opt == O_FULL;
 			r->inc.on |= opt == O_INCREMENTAL || opt == O_STATE;
@@ -375,9 +460,16 @@ static int parse_options(struct run *r, struct fp_cli *cli, int argc, char **arg
 		    (opt == FP_OPT_MAX_REJECTS && to_all(&r->pl, "--max-rejects", optarg)))
 			return out_of_memory(cli);
 	}
-	if (optind >= argc || r->sinks < 1) {
-		fp_cli_msg(cli, optind >= argc ? "no INPUT given" : "give --pg, --out or --out-dir");
+	if ((optind >= argc && !r->inc.git) || r->sinks < 1) {
+		fp_cli_msg(cli, r->sinks < 1 ? "give --pg, --out or --out-dir" : "no INPUT given");
 		usage(stderr);
+		return FP_EXIT_USAGE;
+	}
+	if (r->inc.git ? optind < argc || (r->pl.shard && r->inc.on) : !!(r->prefix || r->inc.rev)) {
+		fp_cli_msg(cli, !r->inc.git	  ? "--prefix and --rev need --git"
+				: optind < argc ? "--git reads a repository: no INPUT with it"
+						: "--incremental --git takes no --shard (its state is the"
+						  " whole history's)");
 		return FP_EXIT_USAGE;
 	}
 	/* The loader gets the connection string, password and all, by a
@@ -406,6 +498,12 @@ static int prepare(struct run *r, struct fp_cli *cli, struct fp_error *err)
 					 (int)r->nout_dirs) < 0)
 		return FP_EXIT_USAGE;
 	inc->db.root = inc->root;
+	if (inc->git && !(inc->prefix = fp_git_prefix_new(r->prefix)))
+		return out_of_memory(cli);
+	if (inc->git && !inc->on && inc->rev &&
+	    (fp_pipeline_add_arg(&r->pl, FP_STAGE_EXTRACT, "--rev", err) < 0 ||
+	     fp_pipeline_add_arg(&r->pl, FP_STAGE_EXTRACT, inc->rev, err) < 0))
+		return out_of_memory(cli);
 	if (fp_pipeline_find_stages(&r->pl, err) < 0)
 		return fp_cli_msg(cli, "%s", err->text), FP_EXIT_USAGE;
 	if (r->lock && fp_pipeline_lock(r->lock, err) < 0)
@@ -414,14 +512,17 @@ static int prepare(struct run *r, struct fp_cli *cli, struct fp_error *err)
 	if (cli->verbosity > 0 && (r->display.tty || cli->verbosity > 1)) {
 		r->pl.progress = show_progress;
 		r->pl.progress_ctx = &r->display;
-		r->pl.files_total = fp_pipeline_count_inputs(r->pl.inputs, r->pl.ninputs, r->globs);
+		r->pl.files_total = inc->git ? -1
+					     : fp_pipeline_count_inputs(r->pl.inputs, r->pl.ninputs,
+									r->globs);
 		if (r->pl.files_total > 0)
 			r->pl.files_total = (r->pl.files_total + r->shard_n - 1) / r->shard_n;
 	}
-	if (inc->on && plan_incremental(&r->pl, inc, r->globs, err) < 0)
+	if (inc->on && (inc->git ? plan_git(&r->pl, inc, err)
+				 : plan_incremental(&r->pl, inc, r->globs, err)) < 0)
 		return incremental_failed(cli, inc, err);
 	/* The parts of an incremental run are added beside the earlier runs'. */
-	if (inc->on && r->nout_dirs && inc->plan.changed) {
+	if (inc->on && r->nout_dirs && !up_to_date(inc)) {
 		make_run_id(run_id, sizeof(run_id), r->out_dirs);
 		if (fp_pipeline_add_arg(&r->pl, FP_STAGE_LOAD, "--run-id", err) < 0 ||
 		    fp_pipeline_add_arg(&r->pl, FP_STAGE_LOAD, run_id, err) < 0)
@@ -434,7 +535,9 @@ static int prepare(struct run *r, struct fp_cli *cli, struct fp_error *err)
  * written but new mtimes. Returns the exit code. */
 static int run_nothing(struct run *r, struct fp_cli *cli, struct fp_error *err)
 {
-	if (cli->verbosity > 1)
+	if (cli->verbosity > 1 && r->inc.git)
+		fp_cli_msg(cli, "no commit after %.12s", r->inc.tip);
+	else if (cli->verbosity > 1)
 		fp_cli_msg(cli, "%ld files, none changed", r->inc.plan.files);
 	r->pl.stats = json_pack("{s:s, s:i, s:i, s:i}", "program", "feedpipe", "files", 0,
 				"records_out", 0, "rejects", 0);
@@ -488,7 +591,12 @@ static int write_stats(struct run *r, struct fp_cli *cli, int ret)
 {
 	const struct fp_state_plan *plan = &r->inc.plan;
 
-	if (r->inc.on && r->pl.stats)
+	if (r->inc.on && r->inc.git && r->pl.stats)
+		json_object_set_new(r->pl.stats, "state",
+				    json_pack("{s:s?, s:s, s:s}", "from",
+					      r->inc.loaded[0] ? r->inc.loaded : NULL, "to", r->inc.tip,
+					      "in", r->inc.file ? r->inc.file : "database"));
+	else if (r->inc.on && r->pl.stats)
 		json_object_set_new(r->pl.stats, "state",
 				    json_pack("{s:I, s:I, s:I, s:I, s:s}", "files",
 					      (json_int_t)plan->files, "changed",
@@ -522,11 +630,11 @@ int main(int argc, char **argv)
 	if (ret == GO_ON)
 		ret = prepare(&r, &cli, &err);
 	if (ret == GO_ON) {
-		ret = r.inc.on && r.inc.plan.changed == 0 ? run_nothing(&r, &cli, &err)
-							  : run_stages(&r, &cli, &err);
+		ret = up_to_date(&r.inc) ? run_nothing(&r, &cli, &err) : run_stages(&r, &cli, &err);
 		ret = write_stats(&r, &cli, ret);
 	}
 	fp_state_plan_release(&r.inc.plan);
+	free(r.inc.prefix);
 	fp_pipeline_release(&r.pl);
 	free(r.dsn_read);
 	return ret;
