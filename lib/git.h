@@ -24,7 +24,7 @@
  * Memory: the blob in hand (a delta is resolved against its base, so at
  * most about twice the largest blob), one commit's list of changed paths,
  * the object ids of the range's commits (20 bytes each), and libgit2's
- * caches, which fp_git_open() caps (README.md, "feedpipe-extract --git").
+ * caches, which fp_git_open() caps (README.md, "History").
  *
  * A shallow clone's history starts at its boundary: a commit whose parent
  * is missing there counts as the first (all its files are added), and

@@ -114,6 +114,19 @@ static char *blob_of(const char *spec)
 	return out;
 }
 
+/* snprintf into `buf`, returning it. */
+static char *strcpy_expect(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static char *strcpy_expect(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
 static char *repo_path(void)
 {
 	static char path[128];
@@ -172,6 +185,36 @@ static void test_history(void **state)
 	assert_string_equal(versions(repo_path(), NULL, "/p/", NULL, NULL), expect);
 	/* A prefix that no commit has: nothing. */
 	assert_string_equal(versions(repo_path(), NULL, "nope", NULL, NULL), "");
+}
+
+/* The tree diff: a file that becomes a directory of the same name, a
+ * directory that becomes a file, names that sort differently as trees
+ * ("a.md" and "a/"), a submodule, a directory under a dot name. */
+static void test_tree_shapes(void **state)
+{
+	struct fp_git_stats st;
+	char expect[1024];
+
+	(void)state;
+	new_repo();
+	sh("cd r && echo 1 > x.md && mkdir -p a d/.git-like && echo 2 > a/in.md && echo 3 > a.md &&"
+	   " echo 4 > a-b.md && echo 5 > d/.git-like/h.md && mkdir y && echo 6 > y/z.md");
+	commit("one", 1000000000);
+	sh("cd r && git rm -q x.md && mkdir x.md && echo 7 > x.md/inner.md && git rm -qr y && echo 8 > y"
+	   " && echo 9 > a/in.md && git update-index --add --cacheinfo"
+	   " 160000,1234567890123456789012345678901234567890,sub");
+	commit("two", 1000000100);
+	assert_string_equal(versions(repo_path(), "HEAD~1", NULL, NULL, NULL),
+			    strcpy_expect(expect, sizeof(expect),
+					  "a-b.md %s 1000000000\na.md %s 1000000000\na/in.md %s 1000000000\n"
+					  "x.md %s 1000000000\ny/z.md %s 1000000000\n",
+					  blob_of("HEAD~1:a-b.md"), blob_of("HEAD~1:a.md"),
+					  blob_of("HEAD~1:a/in.md"), blob_of("HEAD~1:x.md"),
+					  blob_of("HEAD~1:y/z.md")));
+	assert_string_equal(versions(repo_path(), "HEAD~1..HEAD", NULL, NULL, &st),
+			    strcpy_expect(expect, sizeof(expect), "a/in.md %s 1000000100\nx.md/inner.md %s 1000000100\n",
+					  blob_of("HEAD:a/in.md"), blob_of("HEAD:x.md/inner.md")));
+	assert_int_equal(st.deleted, 2); /* x.md, y/z.md */
 }
 
 /* "A..B" is what B adds to A, as if the history were loaded in two goes;
@@ -370,6 +413,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_history),
+		cmocka_unit_test(test_tree_shapes),
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_shards),
