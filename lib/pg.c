@@ -1403,9 +1403,13 @@ static void upsert_sql(struct fp_pg *pg, struct buf *sql)
 	buf_adds(sql, "WITH old AS (SELECT id, content_hash FROM articles"
 		      " WHERE id IN (SELECT id FROM pg_temp.fp_stage)),"
 		      " up AS (INSERT INTO articles AS a (");
-	buf_addf(sql, "%.*s, first_seen_at, load_run) SELECT DISTINCT ON (id) %.*s,"
-		      " (SELECT min(v.first_seen_at) FROM article_versions v WHERE v.id = s.id), %lld"
-		      " FROM pg_temp.fp_stage s ORDER BY id, " WINNER " ON CONFLICT (id) DO UPDATE SET ",
+	/* The earliest version of each id, grouped over the ids of the batch:
+	 * a min() per row would be planned along the first_seen_at index. */
+	buf_addf(sql, "%.*s, first_seen_at, load_run) SELECT DISTINCT ON (id) %.*s, f.first, %lld"
+		      " FROM pg_temp.fp_stage s JOIN (SELECT v.id AS fid, min(v.first_seen_at) AS first"
+		      " FROM article_versions v WHERE v.id IN (SELECT id FROM pg_temp.fp_stage)"
+		      " GROUP BY v.id) f ON f.fid = s.id"
+		      " ORDER BY id, " WINNER " ON CONFLICT (id) DO UPDATE SET ",
 		 art_cols_len, art_cols, art_cols_len, art_cols, pg->run_id);
 	for (i = 0; cols[i]; i++)
 		buf_addf(sql, "%s = EXCLUDED.%s, ", cols[i], cols[i]);
