@@ -590,6 +590,14 @@ static int run_stages(struct run *r, struct fp_cli *cli, struct fp_error *err)
 static int write_stats(struct run *r, struct fp_cli *cli, int ret)
 {
 	const struct fp_state_plan *plan = &r->inc.plan;
+	json_t *commits = json_object_get(
+		json_object_get(json_object_get(json_object_get(r->pl.stats, "stages"), "extract"), "git"),
+		"commits");
+
+	/* Every chain's extract reads every commit (and the blobs of its
+	 * shard): the merged count is the chains' sum. */
+	if (commits && r->jobs > 1)
+		json_integer_set(commits, json_integer_value(commits) / r->jobs);
 
 	if (r->inc.on && r->inc.git && r->pl.stats)
 		json_object_set_new(r->pl.stats, "state",

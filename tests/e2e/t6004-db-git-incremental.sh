@@ -11,8 +11,8 @@
 . "$(dirname "$0")/git-lib.sh"
 need_pg
 driver=$FP_BUILD/feedpipe
-s1=$(new_schema) s2=$(new_schema)x
-trap 'for s in $s1 $s2; do drop_schema "$s"; done; rm -rf "$T"' EXIT
+s1=$(new_schema) s2=$(new_schema)x s3=$(new_schema)y
+trap 'for s in $s1 $s2 $s3; do drop_schema "$s"; done; rm -rf "$T"' EXIT
 
 # Upstream: ten commits of a bot. Each adds posts, re-renders some (date:
 # only), edits one, deletes one now and then.
@@ -48,6 +48,12 @@ run "$up" "$s1" --stats "$T/one.json"
 [ "$(q -c "SELECT repository, prefix, commit FROM \"$s1\".source_commits")" = "$(realpath "$up")|source/_posts|$(c main)" ] ||
   fail "state after one run: $(q -c "SELECT * FROM \"$s1\".source_commits")"
 [ "$(q -c "SELECT count(*) FROM \"$s1\".article_versions")" -gt 30 ] || fail "too few versions"
+
+# Two chains (-j 2: shards of the paths) give the same tables; each reads
+# every commit, which the driver's stats count once.
+run "$up" "$s3" -j 2 --stats "$T/j2.json"
+[ "$(jq .stages.extract.git.commits "$T/j2.json")" = 10 ] || fail "-j 2 stats: $(jq -c .stages.extract.git "$T/j2.json")"
+[ "$(full "$s3")" = "$(full "$s1")" ] || fail "-j 2 differs from -j 1"
 
 # Nothing new: no stage starts, no load run, the state stays.
 runs=$(q -c "SELECT count(*) FROM \"$s1\".load_runs")
