@@ -219,6 +219,9 @@ static int git_input(struct run *run)
 		run->st.in.io_error = 1;
 	}
 	gs = fp_git_stats(g);
+	if (gs->shallow && run->st.cli.verbosity > 0)
+		fp_cli_msg(&run->st.cli, "%s: a shallow clone: its history starts at %.12s", run->git,
+			   gs->boundary);
 	json_object_set_new(run->st.stats.extra, "git",
 			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:s?, s:s?, s:s?}",
 				      "commits", (json_int_t)gs->commits, "versions",

@@ -119,6 +119,10 @@ printf '%s\t%s\n' "$f/Gamma.md" "$(c main~1)" "$f/Big.md" "$(c main)" >>"$T/expe
 diff -u "$T/expect" "$T/got"
 [ "$(jq -c '.git | [.commits, .shallow, .boundary == "'"$(c main~2)"'"]' "$T/sstats.json")" = '[3,true,true]' ] ||
   fail "shallow stats: $(jq -c .git "$T/sstats.json")"
+feedpipe-extract --git "$T/shallow" --prefix source/_posts 2>&1 >/dev/null | grep -v ': file name is not valid' |
+  grep -v 'records in' >"$T/got" || true
+echo "feedpipe-extract: $T/shallow: a shallow clone: its history starts at $(c main~2 | cut -c1-12)" >"$T/expect"
+diff -u "$T/expect" "$T/got"
 
 # 6. Errors: exit 3 for what is not a repository, 2 for a bad range or options.
 rc=0; feedpipe-extract --git "$T/co" 2>"$T/err" >/dev/null || rc=$?
